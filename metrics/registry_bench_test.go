@@ -1,0 +1,205 @@
+package metrics
+
+import (
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The baseline the hot paths are held to: one uncontended atomic add.
+func BenchmarkAtomicAdd(b *testing.B) {
+	var n atomic.Int64
+	b.ReportAllocs()
+	for b.Loop() {
+		n.Add(1)
+	}
+}
+
+func BenchmarkAtomicAddParallel(b *testing.B) {
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n.Add(1)
+		}
+	})
+}
+
+func BenchmarkCounterInc(b *testing.B) {
+	c := NewRegistry().Counter("jobs.done", Tags{"queue": "base"})
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Inc(1)
+	}
+}
+
+func BenchmarkCounterIncParallel(b *testing.B) {
+	c := NewRegistry().Counter("jobs.done", Tags{"queue": "base"})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c.Inc(1)
+		}
+	})
+}
+
+func BenchmarkGaugeUpdate(b *testing.B) {
+	g := NewRegistry().Gauge("queue.depth", Tags{"queue": "base"})
+	b.ReportAllocs()
+	i := int64(0)
+	for b.Loop() {
+		i++
+		g.Update(i)
+	}
+}
+
+func BenchmarkGaugeUpdateParallel(b *testing.B) {
+	g := NewRegistry().Gauge("queue.depth", Tags{"queue": "base"})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := int64(0)
+		for pb.Next() {
+			i++
+			g.Update(i)
+		}
+	})
+}
+
+func BenchmarkMeterMark(b *testing.B) {
+	m := NewRegistry().Meter("flows", Tags{"queue": "base"})
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Mark(1)
+	}
+}
+
+func BenchmarkMeterMarkParallel(b *testing.B) {
+	m := NewRegistry().Meter("flows", Tags{"queue": "base"})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.Mark(1)
+		}
+	})
+}
+
+// latencies are realistic timer inputs spread over 1 µs .. 10 s.
+var latencies = func() []int64 {
+	out := make([]int64, 1024)
+	x := uint64(88172645463325252)
+	for i := range out {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		out[i] = 1000 + int64(x%10_000_000)*int64(1+x%1000)
+	}
+	return out
+}()
+
+func BenchmarkHistogramUpdate(b *testing.B) {
+	h := NewRegistry().Histogram("batch.size", Tags{"queue": "base"})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		h.Update(latencies[i&1023])
+		i++
+	}
+}
+
+func BenchmarkHistogramUpdateParallel(b *testing.B) {
+	h := NewRegistry().Histogram("batch.size", Tags{"queue": "base"})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			h.Update(latencies[i&1023])
+			i++
+		}
+	})
+}
+
+func BenchmarkTimerUpdate(b *testing.B) {
+	t := NewRegistry().Timer("query.latency", Tags{"stage": "plan"})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		t.Update(time.Duration(latencies[i&1023]))
+		i++
+	}
+}
+
+func BenchmarkTimerUpdateParallel(b *testing.B) {
+	t := NewRegistry().Timer("query.latency", Tags{"stage": "plan"})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			t.Update(time.Duration(latencies[i&1023]))
+			i++
+		}
+	})
+}
+
+// BenchmarkLookup3Tags looks up an existing series with three tags among
+// 1,000, as code that does not keep its handles would.
+func BenchmarkLookup3Tags(b *testing.B) {
+	r := NewRegistry()
+	for i := range 1000 {
+		r.Counter("requests", Tags{"method": "GET", "route": "/api/" + strconv.Itoa(i), "code": "200"})
+	}
+	tags := Tags{"method": "GET", "route": "/api/42", "code": "200"}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Counter("requests", tags).Inc(1)
+	}
+}
+
+func BenchmarkLookup3TagsParallel(b *testing.B) {
+	r := NewRegistry()
+	for i := range 1000 {
+		r.Counter("requests", Tags{"method": "GET", "route": "/api/" + strconv.Itoa(i), "code": "200"})
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		tags := Tags{"method": "GET", "route": "/api/42", "code": "200"}
+		for pb.Next() {
+			r.Counter("requests", tags).Inc(1)
+		}
+	})
+}
+
+// BenchmarkSnapshot100k snapshots 100,000 series of every kind.
+func BenchmarkSnapshot100k(b *testing.B) {
+	r := NewRegistry(WithMaxSeries(200000))
+	for i := range 100000 {
+		tags := Tags{"shard": strconv.Itoa(i)}
+		switch i % 6 {
+		case 0:
+			r.Counter("c", tags).Inc(int64(i))
+		case 1:
+			r.Gauge("g", tags).Update(int64(i))
+		case 2:
+			r.GaugeFloat64("gf", tags).Update(float64(i))
+		case 3:
+			r.Meter("m", tags).Mark(int64(i))
+		case 4:
+			h := r.Histogram("h", tags)
+			for j := range 20 {
+				h.Update(latencies[(i+j)&1023])
+			}
+		case 5:
+			t := r.Timer("t", tags)
+			for j := range 20 {
+				t.Update(time.Duration(latencies[(i+j)&1023]))
+			}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if n := len(r.Snapshot().Series); n != 100000 {
+			b.Fatalf("snapshot has %d series", n)
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Snapshot is every exported series of a registry at one instant.
+type Snapshot struct {
+	Time        time.Time
+	DefaultTags []Tag // added by exporters to every series that lacks the key
+	Series      []Series
+}
+
+// Series is one series' values in a Snapshot. Which fields are set depends
+// on Kind:
+//
+//	counter                  Count
+//	gauge, gauge_float64     Value
+//	meter                    Count, Rates
+//	histogram                Count, Summary
+//	timer                    Count, Rates, Summary (in Unit "ns")
+type Series struct {
+	Name    string
+	Tags    []Tag // sorted by key; the registry's default tags are in Snapshot.DefaultTags
+	Kind    Kind
+	Unit    string  // "ns" for timers, "" otherwise
+	Count   int64   // counter: its count; meter, histogram, timer: events since creation
+	Value   float64 // gauges: the value
+	Rates   Rates
+	Summary Summary
+}
+
+// Summary describes the values a histogram or timer recorded during one
+// snapshot interval. Quantiles are within 1% of the exact values; Buckets
+// merge exactly across hosts and intervals (see BucketBounds).
+type Summary struct {
+	Count                    int64 // values in the interval
+	Sum, Min, Max            int64 // exact; Min and Max are 0 when Count is 0
+	Mean, StdDev             float64
+	P50, P75, P95, P99, P999 float64
+	Buckets                  []Bucket // nil for attached go-metrics histograms
+}
+
+func summarize(d Distribution) Summary {
+	return Summary{
+		Count: d.Count, Sum: d.Sum, Min: d.Min, Max: d.Max,
+		Mean: d.Mean(), StdDev: d.StdDev(),
+		P50: d.Quantile(0.5), P75: d.Quantile(0.75), P95: d.Quantile(0.95),
+		P99: d.Quantile(0.99), P999: d.Quantile(0.999),
+		Buckets: d.Buckets,
+	}
+}
+
+// Snapshot reads every series and starts a new interval: histograms and
+// timers export the values recorded since the previous Snapshot. It is meant
+// for one consumer, the exporters' Reporter; use Peek to look without
+// disturbing it. Series idle for longer than WithIdleExpiry are left out.
+func (r *Registry) Snapshot() Snapshot { return r.read(true) }
+
+// Peek reads every series like Snapshot but leaves the interval running, so
+// the next Snapshot still exports everything recorded since the previous one.
+func (r *Registry) Peek() Snapshot { return r.read(false) }
+
+func (r *Registry) read(advance bool) Snapshot {
+	r.snapMu.Lock()
+	defer r.snapMu.Unlock()
+	r.mu.Lock()
+	entries, defaults, attached, collectors := r.series, r.defaultTags, r.attached, r.collectors
+	r.mu.Unlock()
+	for _, collect := range collectors {
+		collect()
+	}
+	now := r.now()
+	snap := Snapshot{Time: now, DefaultTags: defaults, Series: make([]Series, 0, len(entries))}
+	for _, e := range entries {
+		if e.removed.Load() {
+			continue
+		}
+		s, active, ok := r.readEntry(e, now, advance)
+		if !ok {
+			continue
+		}
+		if r.idleAfter > 0 {
+			if active {
+				if advance {
+					e.lastActive, e.lastCount = now, s.Count
+				}
+			} else if now.Sub(e.lastActive) >= r.idleAfter {
+				continue
+			}
+		}
+		snap.Series = append(snap.Series, s)
+	}
+	for _, a := range attached {
+		snap.Series = a.appendSeries(snap.Series, r)
+	}
+	return snap
+}
+
+// readEntry reads one series. active reports whether it was updated since
+// the previous Snapshot; ok is false when it cannot be exported now (a
+// functional gauge that panicked or returned NaN).
+func (r *Registry) readEntry(e *entry, now time.Time, advance bool) (s Series, active, ok bool) {
+	s = Series{Name: e.name, Tags: e.tags, Kind: e.kind}
+	switch m := e.metric.(type) {
+	case *Counter:
+		s.Count = m.Count()
+		active = s.Count != e.lastCount
+	case *Gauge:
+		s.Value = float64(m.Value())
+		active = m.touched.Load()
+		if advance {
+			m.touched.Store(false)
+		}
+	case *GaugeFloat64:
+		s.Value = m.Value()
+		active = m.touched.Load()
+		if advance {
+			m.touched.Store(false)
+		}
+	case *FunctionalGauge:
+		v, err := callGauge(m.value)
+		if err != nil {
+			r.logger.Error("metrics: functional gauge failed; not exported this time", "name", e.name, "error", err)
+			return s, false, false
+		}
+		s.Value, active = float64(v), true
+	case *FunctionalGaugeFloat64:
+		v, err := callGauge(m.value)
+		if err != nil {
+			r.logger.Error("metrics: functional gauge failed; not exported this time", "name", e.name, "error", err)
+			return s, false, false
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			r.stats.badValues.Add(1)
+			return s, false, false
+		}
+		s.Value, active = v, true
+	case *Meter:
+		s.Count = m.Count()
+		s.Rates = m.ewma.rates(now, s.Count)
+		active = s.Count != e.lastCount
+	case *Histogram:
+		d := r.interval(&m.dist, advance)
+		s.Count, s.Summary = d.TotalCount, summarize(d)
+		active = d.Count > 0
+	case *Timer:
+		d := r.interval(&m.dist, advance)
+		s.Count, s.Summary, s.Unit = d.TotalCount, summarize(d), "ns"
+		s.Rates = m.ewma.rates(now, s.Count)
+		active = d.Count > 0
+	}
+	return s, active, true
+}
+
+func (r *Registry) interval(d *distribution, advance bool) Distribution {
+	if advance {
+		return d.collect()
+	}
+	return d.peek()
+}
+
+// callGauge calls a user's gauge function, turning a panic into an error so
+// that one bad function cannot take down the snapshot or the service.
+func callGauge[T int64 | float64](f func() T) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return f(), nil
+}
