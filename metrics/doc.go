@@ -1,0 +1,62 @@
+// Package metrics is the data model of vitals: a Registry of tagged series
+// (counters, gauges, meters, histograms and timers) and the Snapshot that
+// exporters send. It does no I/O and starts no goroutines.
+//
+// A complete program:
+//
+//	package main
+//
+//	import (
+//		"fmt"
+//		"time"
+//
+//		"github.com/vitals-go/vitals/metrics"
+//	)
+//
+//	func main() {
+//		r := metrics.NewRegistry()
+//		// Look a series up once and keep the handle; updates are nanoseconds.
+//		latency := r.Timer("query.latency", metrics.Tags{"stage": "plan"})
+//		done := r.Counter("jobs.done", metrics.Tags{"queue": "base"})
+//		for range 100 {
+//			start := time.Now()
+//			time.Sleep(time.Millisecond) // the work
+//			latency.UpdateSince(start)
+//			done.Inc(1)
+//		}
+//		for _, s := range r.Snapshot().Series {
+//			fmt.Println(s.Name, s.Tags, s.Count, s.Summary.P99)
+//		}
+//	}
+//
+// # Series
+//
+// A series is a name plus Tags. Names and tag keys use OpenTSDB's characters
+// (ASCII letters and digits, '-', '_', '.', '/', and Unicode letters); tag
+// values may be any printable text. Anything else is refused, not replaced,
+// so two inputs never silently merge into one series. A registry holds at
+// most DefaultMaxSeries series unless WithMaxSeries says otherwise.
+//
+// # Errors
+//
+// Registration never panics. The plain methods (Counter, Timer, ...) return
+// a working handle even when they refuse a registration; the refusal is
+// counted (Registry.Refused) and logged once per reason, and the handle is
+// simply not exported. The E variants (CounterE, TimerE, ...) also return
+// the *RegistrationError. Values that cannot be exported (NaN or infinite
+// floats, negative durations) are dropped and counted; the hot paths never
+// fail.
+//
+// # Histograms and timers
+//
+// Histograms and timers keep log-scaled bucket counts, not samples: every
+// quantile is within 1% of the exact value, memory is bounded, and buckets
+// merge exactly across hosts and intervals. Each Snapshot exports the values
+// recorded since the previous Snapshot; counts are cumulative.
+//
+// # go-metrics
+//
+// Every handle satisfies the rcrowley/go-metrics interface of the same name,
+// so code written against go-metrics accepts it, and AttachGoMetrics exports
+// a whole go-metrics registry with tags.
+package metrics

@@ -1,0 +1,73 @@
+package metrics_test
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vitals-go/vitals/metrics"
+)
+
+func Example() {
+	r := metrics.NewRegistry()
+	done := r.Counter("jobs.done", metrics.Tags{"queue": "base"})
+	done.Inc(3)
+	depth := r.Gauge("queue.depth", metrics.Tags{"queue": "base"})
+	depth.Update(12)
+
+	for _, s := range r.Snapshot().Series {
+		fmt.Println(s.Kind, s.Name, s.Tags, s.Count, s.Value)
+	}
+	// Output:
+	// counter jobs.done [{queue base}] 3 0
+	// gauge queue.depth [{queue base}] 0 12
+}
+
+func ExampleRegistry_Timer() {
+	r := metrics.NewRegistry()
+	latency := r.Timer("query.latency", metrics.Tags{"stage": "plan"})
+	for ms := 1; ms <= 100; ms++ {
+		latency.Update(time.Duration(ms) * time.Millisecond)
+	}
+	s := r.Snapshot().Series[0]
+	fmt.Printf("count=%d max=%v p50≈%.0fms p99≈%.0fms\n", s.Count,
+		time.Duration(s.Summary.Max), s.Summary.P50/1e6, s.Summary.P99/1e6)
+	// Output:
+	// count=100 max=100ms p50≈50ms p99≈99ms
+}
+
+func ExampleRegistry_CounterE() {
+	r := metrics.NewRegistry()
+	_, err := r.CounterE("jobs done", nil)
+	fmt.Println(errors.Is(err, metrics.ErrInvalid))
+	fmt.Println(err)
+	// Output:
+	// true
+	// metrics: counter "jobs done": invalid name or tag: name "jobs done" has character ' ' at byte 4; allowed are a-z A-Z 0-9 - _ . / and Unicode letters
+}
+
+func ExampleRegistry_FunctionalGauge() {
+	r := metrics.NewRegistry()
+	queue := make(chan int, 10)
+	queue <- 1
+	r.FunctionalGauge("queue.length", nil, func() int64 { return int64(len(queue)) })
+	fmt.Println(r.Snapshot().Series[0].Value)
+	// Output:
+	// 1
+}
+
+func ExampleRegistry_Snapshot() {
+	r := metrics.NewRegistry()
+	h := r.Histogram("batch.size", nil)
+	h.Update(10)
+	h.Update(30)
+	first := r.Snapshot().Series[0]
+	h.Update(20)
+	second := r.Snapshot().Series[0]
+	// Each snapshot describes its own interval; the count is cumulative.
+	fmt.Println(first.Summary.Count, first.Summary.Max, first.Count)
+	fmt.Println(second.Summary.Count, second.Summary.Max, second.Count)
+	// Output:
+	// 2 30 2
+	// 1 20 3
+}
