@@ -102,12 +102,13 @@ func (d Distribution) Mean() float64 {
 }
 
 // Variance returns an estimate of the population variance of the values
-// (divided by the number of values, not by that number minus one, as
-// go-metrics does): the mean squared deviation of the buckets' representative
-// values (each clamped into [Min, Max], see Quantile) around the exact Mean.
-// Since every representative is within 1% of the values it stands for, the
-// estimate is close to the exact variance unless the values are nearly all
-// equal relative to their magnitude. It returns 0 when empty.
+// (divided by the number of values, not by that number minus one, like
+// go-metrics' SampleVariance): the mean squared deviation of the buckets'
+// representative values (each clamped into [Min, Max], see Quantile) around
+// the exact Mean. Since every representative is within 1% of the values it
+// stands for, the estimate is close to the exact variance unless the spread
+// of the values is small relative to their magnitude (below a few percent).
+// It returns 0 when empty.
 func (d Distribution) Variance() float64 {
 	var n uint64
 	for _, b := range d.Buckets {

@@ -617,6 +617,7 @@ func distHeapPerHistogram(n int, values []int64) float64 {
 	hs := make([]*distribution, n)
 	var before, after runtime.MemStats
 	runtime.GC()
+	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for i := range hs {
 		hs[i] = new(distribution)
@@ -631,7 +632,7 @@ func distHeapPerHistogram(n int, values []int64) float64 {
 }
 
 func TestDistributionMemory(t *testing.T) {
-	per := distHeapPerHistogram(1000, distLatencyValues(2000, 7))
+	per := distHeapPerHistogram(4000, distLatencyValues(500, 7))
 	t.Logf("%.0f bytes/histogram for 1µs..10s", per)
 	if per > 4096 {
 		t.Errorf("%.0f bytes/histogram > 4096", per)
