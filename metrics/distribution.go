@@ -338,6 +338,12 @@ func (d *distribution) peek() Distribution {
 
 // read implements collect (reset) and peek. d.mu must be held.
 func (d *distribution) read(reset bool) Distribution {
+	// Nothing recorded since the last collect: min and max are set by every
+	// record, after its bucket and sum, so a record still in flight is
+	// simply left whole for the next interval.
+	if d.min.Load() == 0 && d.max.Load() == 0 {
+		return Distribution{TotalCount: d.totCount, TotalSum: d.totSum}
+	}
 	var minE, maxE uint64
 	var sum int64
 	if reset {
@@ -346,36 +352,19 @@ func (d *distribution) read(reset bool) Distribution {
 		minE, maxE, sum = d.min.Load(), d.max.Load(), d.sum.Load()
 	}
 
-	// Size the bucket slice with a first, non-destructive pass.
 	var chunks [64]*distChunk
-	n := len(d.overflow)
-	if d.zero.Load() != 0 {
-		n++
-	}
 	for oct := range chunks {
 		if g := d.groups[oct>>3].Load(); g != nil {
-			if ch := g[oct&7].Load(); ch != nil {
-				chunks[oct] = ch
-				for i := range ch {
-					if ch[i].Load() != 0 {
-						n++
-					}
-				}
-			}
+			chunks[oct] = g[oct&7].Load()
 		}
 	}
 
-	var buckets []Bucket
-	if n > 0 {
-		buckets = make([]Bucket, 0, n+4) // slack for concurrent records
-	}
+	buckets := make([]Bucket, 0, 16)
 	var count uint64
 	take := func(c *atomic.Uint32, index int32) {
-		var v uint64
-		if reset {
+		v := uint64(c.Load())
+		if reset && v != 0 { // most counters are zero: skip the locked swap
 			v = uint64(c.Swap(0))
-		} else {
-			v = uint64(c.Load())
 		}
 		if d.overflow != nil {
 			v += d.overflow[index]
@@ -387,9 +376,16 @@ func (d *distribution) read(reset bool) Distribution {
 	}
 	take(&d.zero, 0)
 	for oct, ch := range chunks {
-		if ch != nil {
-			for i := range ch {
-				take(&ch[i], int32(oct*bucketSubCount+i))
+		if ch == nil {
+			continue
+		}
+		base := int32(oct * bucketSubCount)
+		for i := range ch {
+			// Most counters are zero: keep their test tight. A zero counter
+			// may still have an overflow entry only while it is being spilled
+			// (see spill), so overflow is checked for every index.
+			if ch[i].Load() != 0 || d.overflow != nil {
+				take(&ch[i], base+int32(i))
 			}
 		}
 	}

@@ -477,7 +477,9 @@ func TestDistributionOverflow(t *testing.T) {
 	}
 	// A spill delayed past a collect that already harvested the counter has
 	// nothing to move.
-	c.Store(distOverflowAt) // as left by the record whose add returned 1<<31
+	c.Store(distOverflowAt) // as left by the record whose add returned 1<<31,
+	d.min.Store(distEncodeMin(v))
+	d.max.Store(distEncodeMax(v)) // which also set the extremes
 	if got := d.collect(); got.Count != distOverflowAt {
 		t.Fatalf("collect = %+v", got)
 	}

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"math"
+	"math/rand/v2"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -84,15 +86,13 @@ func BenchmarkMeterMarkParallel(b *testing.B) {
 	})
 }
 
-// latencies are realistic timer inputs spread over 1 µs .. 10 s.
+// latencies are realistic timer inputs: log-uniform over 1 µs .. 10 s, in
+// nanoseconds.
 var latencies = func() []int64 {
 	out := make([]int64, 1024)
-	x := uint64(88172645463325252)
+	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range out {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		out[i] = 1000 + int64(x%10_000_000)*int64(1+x%1000)
+		out[i] = int64(math.Pow(10, 3+7*rng.Float64()))
 	}
 	return out
 }()
@@ -169,35 +169,52 @@ func BenchmarkLookup3TagsParallel(b *testing.B) {
 	})
 }
 
-// BenchmarkSnapshot100k snapshots 100,000 series of every kind.
+// BenchmarkSnapshot100k snapshots 100,000 series of every kind; before each
+// snapshot (outside the timed region) every series is updated again, so
+// that every histogram and timer has a full interval to export.
 func BenchmarkSnapshot100k(b *testing.B) {
 	r := NewRegistry(WithMaxSeries(200000))
+	var update []func(i int)
 	for i := range 100000 {
 		tags := Tags{"shard": strconv.Itoa(i)}
 		switch i % 6 {
 		case 0:
-			r.Counter("c", tags).Inc(int64(i))
+			c := r.Counter("c", tags)
+			update = append(update, func(j int) { c.Inc(int64(j)) })
 		case 1:
-			r.Gauge("g", tags).Update(int64(i))
+			g := r.Gauge("g", tags)
+			update = append(update, func(j int) { g.Update(int64(j)) })
 		case 2:
-			r.GaugeFloat64("gf", tags).Update(float64(i))
+			g := r.GaugeFloat64("gf", tags)
+			update = append(update, func(j int) { g.Update(float64(j)) })
 		case 3:
-			r.Meter("m", tags).Mark(int64(i))
+			m := r.Meter("m", tags)
+			update = append(update, func(j int) { m.Mark(int64(j)) })
 		case 4:
 			h := r.Histogram("h", tags)
-			for j := range 20 {
-				h.Update(latencies[(i+j)&1023])
-			}
+			update = append(update, func(j int) {
+				for k := range 20 {
+					h.Update(latencies[(i+j+k)&1023])
+				}
+			})
 		case 5:
 			t := r.Timer("t", tags)
-			for j := range 20 {
-				t.Update(time.Duration(latencies[(i+j)&1023]))
-			}
+			update = append(update, func(j int) {
+				for k := range 20 {
+					t.Update(time.Duration(latencies[(i+j+k)&1023]))
+				}
+			})
 		}
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	j := 0
 	for b.Loop() {
+		b.StopTimer()
+		for _, u := range update {
+			u(j)
+		}
+		j++
+		b.StartTimer()
 		if n := len(r.Snapshot().Series); n != 100000 {
 			b.Fatalf("snapshot has %d series", n)
 		}
