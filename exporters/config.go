@@ -1,0 +1,155 @@
+package exporters
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// Config configures a Reporter. Exporters is required; every other field
+// has a default, selected by its zero value.
+type Config struct {
+	// Exporters are the backends that receive the snapshots, by name.
+	// Required: at least one. The name tags the exporter's self-metrics
+	// (exporter=<name>), its log lines and its Health, so it must be a valid
+	// metrics tag value: printable text of at most 255 bytes. Each Exporter
+	// must be a distinct value: the Reporter calls it from one goroutine.
+	Exporters map[string]Exporter
+
+	// Interval is the time between snapshots. They are taken at the
+	// wall-clock multiples of it (12:00:00, 12:00:10, ... for 10 s), so the
+	// points of every host line up. At least 1 ms. Defaults to 10 s.
+	Interval time.Duration
+
+	// QueueSize is how many snapshots each exporter holds while its backend
+	// is slow or failing, the one being exported included. A snapshot that
+	// finds the queue full pushes out the oldest, whose points are counted
+	// as dropped. Defaults to 30 (5 minutes at the default interval).
+	QueueSize int
+
+	// Timeout bounds each Export call. Defaults to Interval.
+	Timeout time.Duration
+
+	// MinBackoff and MaxBackoff bound the wait before a snapshot is offered
+	// again after a transient error. After n failures in a row the wait is
+	// drawn uniformly between 0 and MinBackoff·2ⁿ⁻¹, capped at MaxBackoff
+	// ("full jitter"), so that a fleet of hosts does not retry in step.
+	// MinBackoff defaults to 100 ms and MaxBackoff to 30 s, so that a
+	// recovered backend is noticed within 30 s whatever the interval; a
+	// default never contradicts the other field when that one is set.
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+
+	// Logger receives what goes wrong in the background: failed exports
+	// (an error repeated by the same exporter is logged at most once a
+	// minute, with its count), rejected points, dropped snapshots and
+	// panics. Defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// The defaults and limits documented on Config.
+const (
+	defaultInterval   = 10 * time.Second
+	defaultQueueSize  = 30
+	defaultMinBackoff = 100 * time.Millisecond
+	defaultMaxBackoff = 30 * time.Second
+	minInterval       = time.Millisecond
+)
+
+// settings is a validated Config with its defaults applied.
+type settings struct {
+	exporters              map[string]Exporter
+	interval, timeout      time.Duration
+	minBackoff, maxBackoff time.Duration
+	queueSize              int
+	logger                 *slog.Logger
+}
+
+// settings validates c and applies its defaults. Every problem is listed in
+// the one error it returns.
+func (c Config) settings(reg *metrics.Registry) (settings, error) {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	if reg == nil {
+		bad("the registry is nil")
+	}
+	if len(c.Exporters) == 0 {
+		bad("Exporters is required: give at least one")
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Exporters)) {
+		if c.Exporters[name] == nil {
+			bad("exporter %q is nil", name)
+		}
+		if err := checkName(name); err != nil {
+			bad("exporter name %q cannot be a tag value: %v", name, err)
+		}
+	}
+	if c.Interval < 0 || (c.Interval > 0 && c.Interval < minInterval) {
+		bad("Interval is %v; it must be at least %v (or 0 for the default, %v)", c.Interval, minInterval, defaultInterval)
+	}
+	if c.QueueSize < 0 {
+		bad("QueueSize is %d; it must be positive (or 0 for the default, %d)", c.QueueSize, defaultQueueSize)
+	}
+	if c.Timeout < 0 {
+		bad("Timeout is %v; it must be positive (or 0 for the default, the interval)", c.Timeout)
+	}
+	if c.MinBackoff < 0 {
+		bad("MinBackoff is %v; it must be positive (or 0 for the default, %v)", c.MinBackoff, defaultMinBackoff)
+	}
+	if c.MaxBackoff < 0 {
+		bad("MaxBackoff is %v; it must be positive (or 0 for the default, %v)", c.MaxBackoff, defaultMaxBackoff)
+	}
+	if c.MinBackoff > 0 && c.MaxBackoff > 0 && c.MinBackoff > c.MaxBackoff {
+		bad("MinBackoff (%v) is longer than MaxBackoff (%v)", c.MinBackoff, c.MaxBackoff)
+	}
+	if len(problems) > 0 {
+		return settings{}, fmt.Errorf("exporters: invalid Config: %s", strings.Join(problems, "; "))
+	}
+
+	s := settings{
+		exporters:  c.Exporters,
+		interval:   orDefault(c.Interval, defaultInterval),
+		queueSize:  orDefault(c.QueueSize, defaultQueueSize),
+		minBackoff: c.MinBackoff,
+		maxBackoff: c.MaxBackoff,
+		logger:     c.Logger,
+	}
+	s.timeout = orDefault(c.Timeout, s.interval)
+	if s.minBackoff == 0 {
+		s.minBackoff = min(defaultMinBackoff, orDefault(s.maxBackoff, defaultMinBackoff))
+	}
+	if s.maxBackoff == 0 {
+		s.maxBackoff = max(defaultMaxBackoff, s.minBackoff)
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	return s, nil
+}
+
+// orDefault returns v, or def when v is zero.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// checkName reports why name cannot tag a series, by the registry's own
+// rules: it registers the exporter's first self-metric in a scratch registry.
+func checkName(name string) error {
+	scratch := metrics.NewRegistry(metrics.WithLogger(slog.New(slog.DiscardHandler)))
+	_, err := scratch.CounterE(metricExported, metrics.Tags{tagExporter: name})
+	if re, ok := errors.AsType[*metrics.RegistrationError](err); ok && re.Detail != "" {
+		return errors.New(re.Detail)
+	}
+	return err
+}

@@ -1,0 +1,74 @@
+package exporters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// Exporter sends snapshots to one backend. The Reporter calls Export and
+// Shutdown from one goroutine per exporter, never concurrently. The
+// snapshot is shared with the Reporter's other exporters: read it, never
+// modify it. Export and Shutdown must return soon after ctx is done: the
+// Reporter bounds each Export with Config.Timeout and cancels it when the
+// context given to Reporter.Shutdown ends.
+//
+// Export's error decides what happens to the snapshot:
+//
+//   - nil: delivered.
+//   - an error wrapping ErrRejected (see Rejected): the backend refused some
+//     or all of the points as invalid. They are counted as rejected and not
+//     retried; the rest counts as exported.
+//   - any other error: transient. The same snapshot is offered again after a
+//     backoff, until it succeeds, is pushed out of the full queue, or
+//     Shutdown's deadline passes. An exporter that delivered part of a
+//     snapshot before failing should send only the rest when it is offered
+//     again, so that a retry never duplicates a point.
+type Exporter interface {
+	Export(ctx context.Context, snap metrics.Snapshot) error
+	// Shutdown releases the exporter's connections. It is called once, after
+	// the last Export; calling it again returns ErrShutdown.
+	Shutdown(ctx context.Context) error
+}
+
+// PointCounter is implemented by exporters that send a snapshot as some
+// other number of points than one per series (OpenTSDB sends one per field).
+// The Reporter counts exported, rejected and dropped data in these points.
+// Points is called once per snapshot on the Reporter's ticking goroutine,
+// so it must be fast and must not block.
+type PointCounter interface {
+	Points(snap metrics.Snapshot) int
+}
+
+// ErrShutdown is returned by a second Shutdown, and by a Reporter used after
+// its Shutdown.
+var ErrShutdown = errors.New("exporters: already shut down")
+
+// ErrRejected marks points the backend refused as invalid; they are not
+// retried. Test for it with errors.Is, and read the count with errors.As and
+// *RejectedError.
+var ErrRejected = errors.New("rejected by the backend")
+
+// RejectedError reports that the backend refused Points points of a snapshot
+// (all of them when Points is negative) and accepted the others.
+type RejectedError struct {
+	Points int   // how many were refused; negative for all of them
+	Err    error // why, as the backend said it
+}
+
+// Rejected returns an error saying that n points of a snapshot were refused
+// as invalid (n < 0: all of them) because of err.
+func Rejected(n int, err error) error { return &RejectedError{Points: n, Err: err} }
+
+// Error describes the rejection.
+func (e *RejectedError) Error() string {
+	if e.Points < 0 {
+		return fmt.Sprintf("exporters: all points rejected: %v", e.Err)
+	}
+	return fmt.Sprintf("exporters: %d points rejected: %v", e.Points, e.Err)
+}
+
+// Unwrap returns ErrRejected and the backend's reason, for errors.Is.
+func (e *RejectedError) Unwrap() []error { return []error{ErrRejected, e.Err} }

@@ -1,0 +1,45 @@
+package exporters
+
+import "time"
+
+// ExporterHealth describes one exporter of a Reporter, for health reports.
+// The counts are the exporter's self-metrics (see the package
+// documentation): cumulative in the registry, in points except Retries.
+type ExporterHealth struct {
+	Name        string
+	LastSuccess time.Time // when the backend last accepted a snapshot, wholly or in part; zero if never
+	LastError   string    // the last error of Export, a rejection included; "" if none
+	LastErrorAt time.Time // when LastError happened; zero if never
+	Queued      int       // snapshots waiting, the one being exported included
+	Exported    int64     // points the backend accepted
+	Rejected    int64     // points the backend refused as invalid
+	Dropped     int64     // points never delivered: pushed out of a full queue, or left at Shutdown's deadline
+	Retries     int64     // Export calls that offered a snapshot again after a transient error
+}
+
+// Health returns the state of every exporter, sorted by name. It is safe
+// to call at any time, also after Shutdown.
+func (r *Reporter) Health() []ExporterHealth {
+	out := make([]ExporterHealth, len(r.workers))
+	for i, w := range r.workers {
+		out[i] = w.health()
+	}
+	return out
+}
+
+func (w *worker) health() ExporterHealth {
+	w.mu.Lock()
+	h := ExporterHealth{
+		Name:        w.name,
+		LastSuccess: w.lastSuccess.Round(0), // Round(0) drops the monotonic reading
+		LastError:   w.lastError,
+		LastErrorAt: w.lastErrorAt.Round(0),
+		Queued:      w.q.len(),
+	}
+	w.mu.Unlock()
+	h.Exported = w.self.exported.Count()
+	h.Rejected = w.self.rejected.Count()
+	h.Dropped = w.self.dropped.Count()
+	h.Retries = w.self.retries.Count()
+	return h
+}

@@ -1,0 +1,70 @@
+package exporters
+
+import "github.com/vitals-go/vitals/metrics"
+
+// batch is one snapshot on its way to one exporter.
+type batch struct {
+	snap   metrics.Snapshot
+	points int // what the exporter counts it as: PointCounter.Points, or one per series
+	tries  int // Export calls so far; only the worker touches it
+}
+
+// queue holds the batches waiting for one exporter, oldest first: a ring of
+// fixed size that pushes out its oldest batch when full. The batch being
+// exported stays at the head, so that it too can be pushed out; the worker
+// notices when the export returns (the head is then another batch).
+//
+// queue is not safe for concurrent use; the worker's mutex guards it.
+type queue struct {
+	ring  []*batch
+	start int // index of the head
+	n     int // batches queued
+}
+
+func newQueue(size int) queue { return queue{ring: make([]*batch, size)} }
+
+// size returns how many batches the queue holds when full.
+func (q *queue) size() int { return len(q.ring) }
+
+// len returns the number of batches queued.
+func (q *queue) len() int { return q.n }
+
+// head returns the oldest batch, or nil when the queue is empty.
+func (q *queue) head() *batch {
+	if q.n == 0 {
+		return nil
+	}
+	return q.ring[q.start]
+}
+
+// push appends b. When the queue is full it first removes the oldest batch
+// and returns it.
+func (q *queue) push(b *batch) (evicted *batch) {
+	if q.n == len(q.ring) {
+		evicted = q.pop()
+	}
+	q.ring[(q.start+q.n)%len(q.ring)] = b
+	q.n++
+	return evicted
+}
+
+// pop removes and returns the oldest batch, or nil when the queue is empty.
+func (q *queue) pop() *batch {
+	if q.n == 0 {
+		return nil
+	}
+	b := q.ring[q.start]
+	q.ring[q.start] = nil // let the snapshot be collected
+	q.start = (q.start + 1) % len(q.ring)
+	q.n--
+	return b
+}
+
+// clear empties the queue and returns what it held.
+func (q *queue) clear() (batches, points int) {
+	for b := q.pop(); b != nil; b = q.pop() {
+		batches++
+		points += b.points
+	}
+	return batches, points
+}

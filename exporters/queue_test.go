@@ -1,0 +1,34 @@
+package exporters
+
+import "testing"
+
+func TestQueue(t *testing.T) {
+	q := newQueue(3)
+	b := func(points int) *batch { return &batch{points: points} }
+	b1, b2, b3, b4, b5 := b(1), b(2), b(3), b(4), b(5)
+	if q.head() != nil || q.pop() != nil || q.len() != 0 {
+		t.Fatal("new queue is not empty")
+	}
+	for _, x := range []*batch{b1, b2, b3} {
+		if ev := q.push(x); ev != nil {
+			t.Fatalf("push into a queue with room evicted %+v", ev)
+		}
+	}
+	if ev := q.push(b4); ev != b1 || q.head() != b2 || q.len() != 3 {
+		t.Fatalf("push into a full queue evicted %+v, head %+v, len %d; want the oldest out", ev, q.head(), q.len())
+	}
+	if q.pop() != b2 || q.head() != b3 {
+		t.Fatal("pop did not return the oldest")
+	}
+	if ev := q.push(b5); ev != nil || q.len() != 3 {
+		t.Fatalf("push after pop evicted %+v", ev)
+	}
+	if n, points := q.clear(); n != 3 || points != 3+4+5 || q.len() != 0 || q.head() != nil {
+		t.Fatalf("clear = %d, %d; want 3 batches of 12 points, and empty", n, points)
+	}
+	for i, slot := range q.ring {
+		if slot != nil {
+			t.Errorf("slot %d still holds a batch after clear", i)
+		}
+	}
+}

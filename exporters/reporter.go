@@ -1,0 +1,171 @@
+package exporters
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// abandonAfter is how long Shutdown still waits, once its context has
+// ended, for the exporters to return from the calls it cancelled. Only an
+// exporter that ignores its context takes that long; Shutdown then leaves
+// its goroutine behind rather than hang the service's exit.
+const abandonAfter = 500 * time.Millisecond
+
+// reporting holds the registries that have a running Reporter: a registry's
+// Snapshot starts a new histogram interval, so it has one consumer.
+var reporting sync.Map // *metrics.Registry -> struct{}
+
+// Reporter exports a registry: at every wall-clock multiple of the interval
+// it takes one Snapshot and queues it for each exporter, and one goroutine
+// per exporter delivers that exporter's queue. Create it with Start and stop
+// it with Shutdown.
+type Reporter struct {
+	reg     *metrics.Registry
+	workers []*worker // sorted by name
+
+	ctx     context.Context // the workers' context; canceled once Shutdown's context ends
+	cancel  context.CancelCauseFunc
+	stop    chan struct{} // closed by Shutdown: stop ticking
+	ticking chan struct{} // closed when the ticking goroutine has returned
+	drain   chan struct{} // closed by Shutdown: workers return once their queue is empty
+
+	shutdownCtx context.Context // Shutdown's context, set before drain is closed
+	shut        atomic.Bool
+}
+
+// Start validates cfg, registers the self-metrics in reg and starts
+// exporting reg. It returns an error, and starts nothing, if cfg is invalid
+// or another Reporter is running for reg.
+func Start(reg *metrics.Registry, cfg Config) (*Reporter, error) {
+	s, err := cfg.settings(reg)
+	if err != nil {
+		return nil, err
+	}
+	if _, busy := reporting.LoadOrStore(reg, struct{}{}); busy {
+		return nil, errors.New("exporters: a Reporter is already running for this registry; " +
+			"give one Reporter all the exporters, because each Registry.Snapshot starts a new histogram interval")
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	r := &Reporter{
+		reg:     reg,
+		ctx:     ctx,
+		cancel:  cancel,
+		stop:    make(chan struct{}),
+		ticking: make(chan struct{}),
+		drain:   make(chan struct{}),
+	}
+	now := time.Now()
+	for _, name := range slices.Sorted(maps.Keys(s.exporters)) {
+		w := newWorker(name, s.exporters[name], s, now)
+		w.register(reg)
+		r.workers = append(r.workers, w)
+	}
+	for _, w := range r.workers {
+		go w.run(r)
+	}
+	go r.tick(newSchedule(now, s.interval))
+	return r, nil
+}
+
+// tick takes a snapshot at every boundary of the schedule until Shutdown.
+// It never waits for an exporter.
+func (r *Reporter) tick(sched schedule) {
+	defer close(r.ticking)
+	timer := time.NewTimer(sched.wait(time.Now()))
+	defer timer.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-timer.C:
+		}
+		now := time.Now()
+		if stamp, ok := sched.due(now); ok {
+			r.snapshot(stamp)
+			now = time.Now()
+		}
+		timer.Reset(sched.wait(now))
+	}
+}
+
+// snapshot takes one snapshot of the registry and queues it for every
+// exporter. A non-zero stamp replaces the snapshot's time, so that every
+// host's points carry the same interval boundaries.
+func (r *Reporter) snapshot(stamp time.Time) {
+	snap := r.reg.Snapshot()
+	if !stamp.IsZero() {
+		snap.Time = stamp
+	}
+	for _, w := range r.workers {
+		w.enqueue(snap)
+	}
+}
+
+// Shutdown stops the Reporter and flushes what it holds:
+//
+//  1. It stops the ticks and takes a final snapshot, so that the values
+//     recorded since the last tick are delivered too. That snapshot is
+//     stamped with the time it was taken, not with an interval boundary.
+//  2. Each exporter is given until ctx ends to empty its queue, retrying
+//     transient errors as usual. When ctx ends, the calls in progress are
+//     canceled, and the points still queued are counted as dropped and
+//     reported in the returned error, which then matches ctx's error with
+//     errors.Is.
+//  3. Each exporter's Shutdown is called with ctx once its queue is done.
+//
+// Shutdown returns when all of that is done, so no goroutine of the
+// Reporter outlives it, and soon after ctx ends, since exporters must
+// return once their context is done. An exporter that ignores it is given
+// up on after half a second: Shutdown reports it and returns, leaving that
+// one goroutine behind. Without a deadline on ctx, a backend that keeps
+// failing keeps Shutdown waiting.
+//
+// The functional self-metrics (queue, since_success) are unregistered; the
+// counters stay in the registry. Another Reporter may then be started for
+// it. A second Shutdown returns ErrShutdown.
+func (r *Reporter) Shutdown(ctx context.Context) error {
+	if !r.shut.CompareAndSwap(false, true) {
+		return ErrShutdown
+	}
+	close(r.stop)
+	<-r.ticking
+	r.snapshot(time.Time{})
+	r.shutdownCtx = ctx
+	close(r.drain)
+
+	for _, w := range r.workers {
+		select {
+		case <-w.done:
+		case <-ctx.Done():
+		}
+	}
+	if ctx.Err() != nil {
+		r.cancel(context.Cause(ctx))
+		grace := time.NewTimer(abandonAfter)
+		defer grace.Stop()
+	wait:
+		for _, w := range r.workers {
+			select {
+			case <-w.done:
+			case <-grace.C:
+				break wait
+			}
+		}
+	}
+	r.cancel(ErrShutdown)
+
+	errs := make([]error, 0, len(r.workers))
+	for _, w := range r.workers {
+		errs = append(errs, w.result(ctx))
+		w.unregister(r.reg)
+	}
+	reporting.Delete(r.reg)
+	return errors.Join(errs...)
+}

@@ -1,0 +1,373 @@
+package exporters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// worker delivers one exporter's queue, from one goroutine (run). The
+// ticking goroutine only appends to the queue (enqueue) under mu, which is
+// never held across a call to the exporter, so a stuck backend cannot stall
+// the ticks, the other exporters or the application.
+//
+// Every point is counted exactly once, as exported, rejected or dropped:
+// a batch is counted when its Export returns, or when it leaves the queue
+// without being exported. A batch pushed out of the full queue while it is
+// being exported is counted when that Export returns: exported if it
+// succeeded, dropped if it failed.
+type worker struct {
+	name       string
+	exp        Exporter
+	counter    PointCounter // nil when exp does not implement it
+	timeout    time.Duration
+	minBackoff time.Duration
+	maxBackoff time.Duration
+	log        *slog.Logger // tagged with the exporter's name
+	self       selfMetrics
+
+	ready chan struct{} // holds a token when a batch was queued
+	done  chan struct{} // closed when run returns
+
+	mu          sync.Mutex // guards the fields below
+	q           queue
+	inflight    *batch // being exported; nil between exports
+	closed      bool   // the queue was emptied for good; later results are not counted
+	finished    bool   // run has set err
+	abandoned   bool   // Shutdown stopped waiting for run
+	err         error  // what Shutdown reports for this exporter
+	started     time.Time
+	lastSuccess time.Time
+	lastError   string
+	lastErrorAt time.Time
+	errLog      throttle // export errors, rejections and panics
+	dropLog     throttle // full-queue drops
+}
+
+func newWorker(name string, exp Exporter, s settings, now time.Time) *worker {
+	w := &worker{
+		name:       name,
+		exp:        exp,
+		timeout:    s.timeout,
+		minBackoff: s.minBackoff,
+		maxBackoff: s.maxBackoff,
+		log:        s.logger.With(tagExporter, name),
+		ready:      make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		q:          newQueue(s.queueSize),
+		started:    now,
+	}
+	w.counter, _ = exp.(PointCounter)
+	return w
+}
+
+// enqueue hands snap to the worker. It never waits for the exporter.
+func (w *worker) enqueue(snap metrics.Snapshot) {
+	b := &batch{snap: snap, points: w.count(snap)}
+	now := time.Now()
+	w.mu.Lock()
+	if w.closed { // cannot happen: Shutdown enqueues its last snapshot before it closes
+		w.mu.Unlock()
+		return
+	}
+	old := w.q.push(b)
+	dropped := old != nil && old != w.inflight // the one being exported is counted when Export returns
+	var log bool
+	var occurrences int
+	if dropped {
+		w.self.dropped.Inc(int64(old.points))
+		log, occurrences = w.dropLog.allow("queue full", now)
+	}
+	w.mu.Unlock()
+
+	select {
+	case w.ready <- struct{}{}:
+	default: // the worker has a token already
+	}
+	if log {
+		w.log.Warn("exporters: queue full; dropped the oldest snapshot",
+			append(repeats(occurrences), "points", old.points, "queue_size", w.q.size())...)
+	}
+}
+
+// count returns how many points snap makes for this exporter.
+func (w *worker) count(snap metrics.Snapshot) (n int) {
+	if w.counter == nil {
+		return len(snap.Series)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			n = len(snap.Series)
+			w.logError(fmt.Sprintf("exporters: PointCounter.Points panicked: %v", p),
+				"exporters: PointCounter.Points panicked; counting one point per series", "panic", p)
+		}
+	}()
+	return max(w.counter.Points(snap), 0)
+}
+
+// run exports the head of the queue until Shutdown: after a transient error
+// it waits (backoff) and offers the head again. Once Shutdown has closed
+// r.drain it returns when the queue is empty or when r.ctx ends, then shuts
+// the exporter down.
+func (w *worker) run(r *Reporter) {
+	defer close(w.done)
+	drain := r.drain
+	draining := false
+	failures := 0 // in a row, for the backoff
+	for r.ctx.Err() == nil {
+		b := w.begin()
+		if b == nil {
+			if draining {
+				break
+			}
+			select {
+			case <-w.ready:
+			case <-drain:
+				draining, drain = true, nil
+			case <-r.ctx.Done():
+			}
+			continue
+		}
+		start := time.Now()
+		err := w.export(r.ctx, b)
+		if !w.finish(r.ctx, b, err, time.Since(start)) {
+			failures = 0
+			continue
+		}
+		failures++
+		if !sleep(r.ctx, backoff(w.minBackoff, w.maxBackoff, failures)) {
+			break
+		}
+	}
+	w.stop(r.shutdownCtx)
+}
+
+// begin marks the head of the queue as being exported and returns it, or
+// nil when the queue is empty.
+func (w *worker) begin() *batch {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	b := w.q.head()
+	w.inflight = b
+	if b != nil {
+		if b.tries > 0 {
+			w.self.retries.Inc(1)
+		}
+		b.tries++
+	}
+	return b
+}
+
+// export calls Export with the attempt's timeout, turning a panic into an
+// error.
+func (w *worker) export(ctx context.Context, b *batch) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, w.timeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			err = &panicError{call: "Export", value: p, stack: debug.Stack()}
+		}
+	}()
+	return w.exp.Export(ctx, b.snap)
+}
+
+// finish counts the outcome of exporting b and removes b from the queue
+// unless it is to be offered again. It reports whether the export failed
+// transiently, so that the worker backs off. Errors are logged, except
+// after Shutdown canceled ctx: Shutdown returns those.
+func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Duration) (failed bool) {
+	now := time.Now()
+	w.mu.Lock()
+	w.inflight = nil
+	if w.closed { // Shutdown gave up waiting for this export and counted b as dropped
+		w.mu.Unlock()
+		return false
+	}
+	queued := w.q.head() == b // false if a newer snapshot pushed b out meanwhile
+	rejected := 0
+	switch {
+	case err == nil:
+		w.self.exported.Inc(int64(b.points))
+		w.self.flush.Update(took)
+		w.lastSuccess = now
+	case errors.Is(err, ErrRejected):
+		rejected = rejectedPoints(err, b.points)
+		w.self.rejected.Inc(int64(rejected))
+		w.self.exported.Inc(int64(b.points - rejected))
+		if rejected < b.points {
+			w.lastSuccess = now // the backend took the rest
+		}
+	default:
+		failed = true
+		if !queued {
+			w.self.dropped.Inc(int64(b.points))
+		}
+	}
+	if queued && !failed {
+		w.q.pop()
+	}
+	var log bool
+	var occurrences int
+	if err != nil {
+		w.lastError, w.lastErrorAt = err.Error(), now
+		if ctx.Err() == nil {
+			log, occurrences = w.errLog.allow(w.lastError, now)
+		}
+	}
+	w.mu.Unlock()
+
+	if !log {
+		return failed
+	}
+	attrs := append(repeats(occurrences), "error", err)
+	var pe *panicError
+	switch {
+	case errors.Is(err, ErrRejected):
+		w.log.Error("exporters: the backend rejected points; they are not retried", append(attrs, "points", rejected)...)
+	case errors.As(err, &pe):
+		w.log.Error("exporters: Export panicked; will retry", append(attrs, "stack", string(pe.stack))...)
+	default:
+		w.log.Warn("exporters: export failed; will retry", append(attrs, "attempt", b.tries)...)
+	}
+	return failed
+}
+
+// rejectedPoints returns how many of a snapshot's total points err says the
+// backend refused.
+func rejectedPoints(err error, total int) int {
+	if re, ok := errors.AsType[*RejectedError](err); ok && re.Points >= 0 {
+		return min(re.Points, total)
+	}
+	return total
+}
+
+// stop ends the worker: it counts what is still queued as dropped, shuts
+// the exporter down and records the result for Shutdown.
+func (w *worker) stop(ctx context.Context) {
+	var errs []error
+	if err := w.close(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := w.shutdownExporter(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("exporters: %s: Shutdown: %w", w.name, err))
+	}
+	err := errors.Join(errs...)
+	w.mu.Lock()
+	abandoned := w.abandoned
+	w.err, w.finished = err, true
+	w.mu.Unlock()
+	if abandoned && err != nil { // Shutdown has returned: log what it could not report
+		w.log.Error("exporters: exporter returned after Shutdown gave up on it", "error", err)
+	}
+}
+
+// close empties the queue for good, counts what it held as dropped and
+// returns an error saying so, or nil when it was empty. A batch being
+// exported counts too: its result will be ignored.
+func (w *worker) close(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	batches, points := 0, 0
+	if b := w.inflight; b != nil && b != w.q.head() {
+		batches, points = 1, b.points
+	}
+	n, p := w.q.clear()
+	batches, points = batches+n, points+p
+	if batches == 0 {
+		return nil
+	}
+	w.self.dropped.Inc(int64(points))
+	last := w.lastError
+	if last == "" {
+		last = "none"
+	}
+	return fmt.Errorf("exporters: %s: %d points in %d snapshots not delivered when Shutdown's context ended (last error: %s): %w",
+		w.name, points, batches, last, context.Cause(ctx))
+}
+
+// shutdownExporter calls the exporter's Shutdown, turning a panic into an
+// error.
+func (w *worker) shutdownExporter(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &panicError{call: "Shutdown", value: p, stack: debug.Stack()}
+		}
+	}()
+	return w.exp.Shutdown(ctx)
+}
+
+// result returns what Shutdown reports for this worker. If run has not
+// returned, Shutdown gives up on it: its queue is counted as dropped now,
+// and whatever it does later is only logged.
+func (w *worker) result(ctx context.Context) error {
+	w.mu.Lock()
+	if w.finished {
+		defer w.mu.Unlock()
+		return w.err
+	}
+	w.abandoned = true
+	w.mu.Unlock()
+	err := fmt.Errorf("exporters: %s: Export or Shutdown did not return within %v after Shutdown's context ended; its goroutine is left behind: %w",
+		w.name, abandonAfter, context.Cause(ctx))
+	return errors.Join(err, w.close(ctx))
+}
+
+// logError logs msg through the error throttle, keyed by key.
+func (w *worker) logError(key, msg string, attrs ...any) {
+	w.mu.Lock()
+	log, occurrences := w.errLog.allow(key, time.Now())
+	w.mu.Unlock()
+	if log {
+		w.log.Error(msg, append(repeats(occurrences), attrs...)...)
+	}
+}
+
+// repeats returns the log attribute counting a repeated message.
+func repeats(occurrences int) []any {
+	if occurrences > 1 {
+		return []any{"occurrences", occurrences}
+	}
+	return nil
+}
+
+// backoff returns the wait after the given number of transient failures in
+// a row: uniform in [0, min(ceiling, base·2^(failures-1))), "full jitter".
+func backoff(base, ceiling time.Duration, failures int) time.Duration {
+	d := ceiling
+	if shift := failures - 1; shift < 63 && base <= ceiling>>shift {
+		d = base << shift
+	}
+	return rand.N(d)
+}
+
+// sleep waits for d, or returns false as soon as ctx ends.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// panicError is a panic in an exporter's method, recovered.
+type panicError struct {
+	call  string // "Export" or "Shutdown"
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("%s panicked: %v", e.call, e.value) }
