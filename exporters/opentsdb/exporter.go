@@ -1,0 +1,140 @@
+package opentsdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/exporters/internal/tsdb"
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// Exporter sends snapshots to OpenTSDB. Create it with New. Like every
+// exporters.Exporter it is meant for one caller at a time (the Reporter):
+// concurrent Export calls are serialized.
+type Exporter struct {
+	cfg settings
+
+	// lock is held by Export and Shutdown: a channel, so that waiting for
+	// it can respect a context.
+	lock   chan struct{}
+	closed bool // Shutdown was called; guarded by lock
+
+	points []tsdb.Point // reused by every Export; guarded by lock
+
+	http   *httpSender   // for http:// and https:// URLs
+	telnet *telnetSender // for tcp:// URLs
+}
+
+// Compile-time checks that Exporter is what the Reporter expects.
+var (
+	_ exporters.Exporter     = (*Exporter)(nil)
+	_ exporters.PointCounter = (*Exporter)(nil)
+)
+
+// New validates cfg and returns an Exporter. It does not connect: the first
+// Export does.
+func New(cfg Config) (*Exporter, error) {
+	s, err := cfg.settings()
+	if err != nil {
+		return nil, err
+	}
+	e := &Exporter{cfg: s, lock: make(chan struct{}, 1)}
+	switch s.proto {
+	case protoHTTP:
+		e.http = newHTTPSender(s)
+	case protoTelnet:
+		e.telnet = newTelnetSender(s)
+	}
+	return e, nil
+}
+
+// Export sends every point of snap that it has not sent before (see the
+// package documentation on retries). A nil error means every point was
+// accepted; an error wrapping exporters.ErrRejected that the rest was, and
+// counts the points refused as invalid, by the TSD or already here (NaN,
+// too many tags, ...); any other error is transient: the Reporter offers the
+// same snapshot again, and only what is still missing is sent then.
+func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
+	if err := e.acquire(ctx); err != nil {
+		return err
+	}
+	defer e.release()
+	if e.closed {
+		return exporters.ErrShutdown
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var invalid int
+	e.points, invalid = tsdb.Flatten(e.points[:0], snap, e.cfg.flatten)
+	var (
+		rejected int
+		reason   error
+		err      error
+	)
+	if e.http != nil {
+		rejected, reason, err = e.http.export(ctx, snap.Time, e.points)
+	} else {
+		err = e.telnet.export(ctx, snap.Time, e.points)
+	}
+	clear(e.points) // let the snapshot's strings go
+	if err != nil {
+		return err
+	}
+	if invalid > 0 {
+		invalidErr := fmt.Errorf("%d points not sent: NaN or infinite value, no tag or more than %d, or a line of 1024 bytes or more", invalid, e.cfg.flatten.MaxTags)
+		reason = errors.Join(reason, invalidErr)
+		rejected += invalid
+	}
+	if rejected > 0 {
+		return exporters.Rejected(rejected, reason)
+	}
+	return nil
+}
+
+// Points returns how many points Export makes of snap, one per field of
+// each series, valid or not: the unit in which the Reporter counts what was
+// exported, rejected and dropped.
+func (e *Exporter) Points(snap metrics.Snapshot) int {
+	return tsdb.Count(snap, e.cfg.flatten)
+}
+
+// Shutdown closes the exporter's connections and waits for its goroutines
+// to end. Export returns exporters.ErrShutdown afterwards. A second call
+// returns exporters.ErrShutdown. If ctx ends while an Export is still
+// running, Shutdown returns ctx's error and the exporter stays open.
+func (e *Exporter) Shutdown(ctx context.Context) error {
+	if err := e.acquire(ctx); err != nil {
+		return err
+	}
+	defer e.release()
+	if e.closed {
+		return exporters.ErrShutdown
+	}
+	e.closed = true
+	e.points = nil
+	if e.http != nil {
+		e.http.close()
+	} else {
+		e.telnet.close()
+	}
+	return nil
+}
+
+func (e *Exporter) acquire(ctx context.Context) error {
+	select {
+	case e.lock <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case e.lock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *Exporter) release() { <-e.lock }
