@@ -1,6 +1,7 @@
 // Command service is a simulated flow-processing service instrumented with
 // vitals: producers fill queues, workers drain them, and every stage is
-// measured. Every flush interval it prints what an exporter would send.
+// measured. Every flush interval the console exporter prints the metrics as
+// OpenTSDB put lines.
 //
 //	go run ./examples/service -latency 20ms -run-for 30s
 package main
@@ -8,7 +9,7 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
+	"log"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -16,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/exporters/console"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -34,6 +37,9 @@ func main() {
 	}
 
 	r := metrics.Default
+	if err := r.SetDefaultTags(metrics.Tags{"host": hostname(), "service": "example"}); err != nil {
+		log.Fatal(err)
+	}
 	r.EnableRuntimeMetrics()
 	var wg sync.WaitGroup
 	for _, queue := range []string{"in", "state"} {
@@ -45,17 +51,23 @@ func main() {
 		go func() { defer wg.Done(); work(ctx, q, *latency, r, tags) }()
 	}
 
-	ticker := time.NewTicker(*interval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			wg.Wait()
-			print(r.Snapshot()) // the last interval
-			return
-		case <-ticker.C:
-			print(r.Snapshot())
-		}
+	out, err := console.New(console.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	rep, err := exporters.Start(r, exporters.Config{
+		Exporters: map[string]exporters.Exporter{"console": out},
+		Interval:  *interval,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	<-ctx.Done()
+	wg.Wait()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rep.Shutdown(shutdownCtx); err != nil { // delivers the last interval
+		log.Print(err)
 	}
 }
 
@@ -95,28 +107,10 @@ func work(ctx context.Context, q <-chan time.Time, latency time.Duration, r *met
 	}
 }
 
-// print writes one line per series, as the console exporter will.
-func print(snap metrics.Snapshot) {
-	ts := snap.Time.Unix()
-	for _, s := range snap.Series {
-		tags := ""
-		for _, t := range s.Tags {
-			tags += " " + t.Key + "=" + t.Value
-		}
-		switch s.Kind {
-		case metrics.KindGauge, metrics.KindGaugeFloat64:
-			fmt.Printf("%s.value %d %g%s\n", s.Name, ts, s.Value, tags)
-		case metrics.KindCounter:
-			fmt.Printf("%s.count %d %d%s\n", s.Name, ts, s.Count, tags)
-		case metrics.KindMeter:
-			fmt.Printf("%s.count %d %d%s\n%s.rate1 %d %.2f%s\n", s.Name, ts, s.Count, tags, s.Name, ts, s.Rates.Rate1, tags)
-		case metrics.KindHistogram, metrics.KindTimer:
-			scale := 1.0
-			if s.Unit == "ns" {
-				scale = 1e6 // print milliseconds
-			}
-			fmt.Printf("%s.count %d %d%s\n%s.p50 %d %.3f%s\n%s.p99 %d %.3f%s\n", s.Name, ts, s.Count, tags,
-				s.Name, ts, s.Summary.P50/scale, tags, s.Name, ts, s.Summary.P99/scale, tags)
-		}
+// hostname is the machine's name, or "localhost".
+func hostname() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
 	}
+	return "localhost"
 }
