@@ -1,0 +1,118 @@
+package pprofserver
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// DefaultAddr is where Start listens when Config.Addr is empty: the loopback
+// interface only, on the port net/http/pprof's documentation made customary.
+const DefaultAddr = "127.0.0.1:6060"
+
+// ErrNotLoopback is wrapped by the error Start returns when Config.Addr can
+// be reached from other hosts and Config.AllowRemote is false.
+var ErrNotLoopback = errors.New("address is not loopback")
+
+// Config configures Handler and Start. The zero value serves metrics.Default
+// on 127.0.0.1:6060.
+type Config struct {
+	// Addr is the TCP address to listen on. Defaults to DefaultAddr. A port
+	// of 0 picks a free one: Server.Addr returns it, and Start logs it.
+	Addr string
+
+	// AllowRemote permits an Addr that other hosts can reach: an empty host
+	// (":6060"), an unspecified one ("0.0.0.0:6060", "[::]:6060"), any other
+	// non-loopback IP, or any host name but "localhost". Without it, Start
+	// refuses such an address with an error wrapping ErrNotLoopback, because
+	// these endpoints expose the process's memory, command line and code.
+	// vitals.Start sets it from VITALS_PPROF_ALLOW_REMOTE=1.
+	AllowRemote bool
+
+	// Registry is the registry that /debug/metrics shows. Defaults to
+	// metrics.Default.
+	Registry *metrics.Registry
+
+	// Health, if set, is served at /healthz (for every method). Without it,
+	// /healthz answers 404.
+	Health http.Handler
+
+	// BlockProfileRate, if positive, is passed to runtime.SetBlockProfileRate
+	// by Start, and the rate is set back to 0 by Shutdown. 0, the default,
+	// leaves block profiling alone (off unless the program turned it on), so
+	// it costs nothing. The setting is process-wide: let one Server own it.
+	BlockProfileRate int
+
+	// MutexProfileFraction, if positive, is passed to
+	// runtime.SetMutexProfileFraction by Start, and Shutdown restores the
+	// fraction that was set before. 0, the default, leaves it alone.
+	MutexProfileFraction int
+
+	// Logger receives the listening address and background errors.
+	// Defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.Registry == nil {
+		c.Registry = metrics.Default
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// validate checks a Config that has its defaults.
+func (c Config) validate() error {
+	if c.BlockProfileRate < 0 {
+		return fmt.Errorf("pprofserver: BlockProfileRate is %d; it must be 0 (leave alone) or positive", c.BlockProfileRate)
+	}
+	if c.MutexProfileFraction < 0 {
+		return fmt.Errorf("pprofserver: MutexProfileFraction is %d; it must be 0 (leave alone) or positive", c.MutexProfileFraction)
+	}
+	return checkAddr(c.Addr, c.AllowRemote)
+}
+
+// checkAddr refuses an address that other hosts could reach, unless
+// allowRemote. It decides from the text alone, before anything is bound.
+func checkAddr(addr string, allowRemote bool) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("pprofserver: invalid Addr %q: %w", addr, err)
+	}
+	if allowRemote || isLoopbackHost(host) {
+		return nil
+	}
+	return fmt.Errorf("pprofserver: refusing to listen on %q, which other hosts can reach: "+
+		"the profiling endpoints expose the process's memory, command line and code. "+
+		"Use a loopback address such as %q, or set Config.AllowRemote (VITALS_PPROF_ALLOW_REMOTE=1): %w",
+		addr, DefaultAddr, ErrNotLoopback)
+}
+
+// isLoopbackHost reports whether host names only the loopback interface:
+// "localhost" or a loopback IP literal. An empty host means every interface,
+// and other host names could resolve to anything, so both are refused.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// isLoopbackListener checks, after binding, what checkAddr decided from the
+// text: it catches a "localhost" that resolved to a non-loopback address.
+func isLoopbackListener(ln net.Listener) bool {
+	tcp, ok := ln.Addr().(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}

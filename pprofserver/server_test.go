@@ -1,0 +1,271 @@
+package pprofserver_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vitals-go/vitals/pprofserver"
+)
+
+func TestStartLogsAddr(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	s := start(t, pprofserver.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	host, port, err := net.SplitHostPort(s.Addr())
+	if err != nil || host != "127.0.0.1" || port == "0" {
+		t.Errorf("Addr() = %q, want 127.0.0.1 and the port that was picked", s.Addr())
+	}
+	if !strings.Contains(logs.String(), "addr="+s.Addr()) {
+		t.Errorf("the log does not give the address %s:\n%s", s.Addr(), logs.String())
+	}
+}
+
+func TestStartAddrInUse(t *testing.T) {
+	t.Parallel()
+	s := start(t, pprofserver.Config{})
+	if _, err := pprofserver.Start(pprofserver.Config{Addr: s.Addr(), Logger: quiet}); err == nil {
+		t.Errorf("a second Start on %s succeeded", s.Addr())
+	}
+}
+
+func TestRemoteAddrRefused(t *testing.T) {
+	t.Parallel()
+	for _, addr := range []string{
+		"0.0.0.0:0", ":0", ":6060", "0.0.0.0:6060", "[::]:0",
+		"192.0.2.1:6060", "10.0.0.1:0", "[2001:db8::1]:0",
+		"example.com:6060", "127.0.0.1.nip.io:0", "localhost.example.com:0",
+	} {
+		s, err := pprofserver.Start(pprofserver.Config{Addr: addr, Logger: quiet})
+		if !errors.Is(err, pprofserver.ErrNotLoopback) {
+			t.Errorf("Start(%q): %v, want ErrNotLoopback", addr, err)
+		}
+		if s != nil {
+			s.Shutdown(context.Background())
+		}
+		if err != nil && !strings.Contains(err.Error(), "AllowRemote") {
+			t.Errorf("Start(%q): the error does not say how to allow it: %v", addr, err)
+		}
+	}
+	for _, addr := range []string{"nonsense", "127.0.0.1", "[::1"} {
+		if _, err := pprofserver.Start(pprofserver.Config{Addr: addr, Logger: quiet}); err == nil || errors.Is(err, pprofserver.ErrNotLoopback) {
+			t.Errorf("Start(%q): %v, want an invalid-address error", addr, err)
+		}
+	}
+	for _, cfg := range []pprofserver.Config{{BlockProfileRate: -1}, {MutexProfileFraction: -1}} {
+		cfg.Addr, cfg.Logger = "127.0.0.1:0", quiet
+		if _, err := pprofserver.Start(cfg); err == nil {
+			t.Errorf("Start(%+v) accepted a negative rate", cfg)
+		}
+	}
+}
+
+func TestLoopbackAddrsAccepted(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "127.0.0.2:0", "[::1]:0"} {
+		s, err := pprofserver.Start(pprofserver.Config{Addr: addr, Logger: quiet})
+		if err != nil {
+			if errors.Is(err, pprofserver.ErrNotLoopback) {
+				t.Errorf("Start(%q): %v", addr, err)
+			} else {
+				t.Logf("Start(%q): %v (not available on this machine)", addr, err)
+			}
+			continue
+		}
+		if r := get(t, c, "http://"+s.Addr()+"/debug/pprof/cmdline"); r.status != http.StatusOK {
+			t.Errorf("%s: status %d", addr, r.status)
+		}
+		if err := s.Shutdown(context.Background()); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	}
+}
+
+func TestRemoteAddrAllowed(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	for _, addr := range []string{"0.0.0.0:0", ":0"} {
+		s := start(t, pprofserver.Config{Addr: addr, AllowRemote: true})
+		_, port, _ := net.SplitHostPort(s.Addr())
+		if r := get(t, c, "http://127.0.0.1:"+port+"/debug/pprof/cmdline"); r.status != http.StatusOK {
+			t.Errorf("%s: status %d", addr, r.status)
+		}
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	t.Parallel()
+	health := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusTeapot)
+		}
+		io.WriteString(w, "ok\n")
+	})
+	s := start(t, pprofserver.Config{Health: health})
+	c := newClient(t)
+	if r := get(t, c, "http://"+s.Addr()+"/healthz"); r.status != http.StatusOK || string(r.body) != "ok\n" {
+		t.Errorf("GET /healthz: status %d, body %q", r.status, r.body)
+	}
+	// The health handler gets every method and decides for itself.
+	if rec := serve(pprofserver.Config{Health: health}, "POST", "/healthz", nil); rec.Code != http.StatusTeapot {
+		t.Errorf("POST /healthz: status %d, want the handler's 418", rec.Code)
+	}
+
+	s2 := start(t, pprofserver.Config{})
+	if r := get(t, c, "http://"+s2.Addr()+"/healthz"); r.status != http.StatusNotFound {
+		t.Errorf("GET /healthz without Config.Health: status %d, want 404", r.status)
+	}
+}
+
+//go:noinline
+func blockWhileProfiling() { blockBriefly() }
+
+//go:noinline
+func blockAfterShutdown() { blockBriefly() }
+
+// blockBriefly waits on a channel long enough for the block profile.
+func blockBriefly() {
+	c := make(chan struct{})
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		close(c)
+	}()
+	<-c
+}
+
+// TestProfileRates: Start sets the block and mutex profiling rates that the
+// Config asks for, Shutdown puts them back, and a zero Config leaves them.
+// They are process-wide, so this test does not run in parallel.
+func TestProfileRates(t *testing.T) {
+	before := runtime.SetMutexProfileFraction(-1)
+
+	s := start(t, pprofserver.Config{})
+	if got := runtime.SetMutexProfileFraction(-1); got != before {
+		t.Errorf("a zero Config changed the mutex fraction from %d to %d", before, got)
+	}
+	s.Shutdown(context.Background())
+
+	s, err := pprofserver.Start(pprofserver.Config{Addr: "127.0.0.1:0", Logger: quiet, BlockProfileRate: 1, MutexProfileFraction: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runtime.SetMutexProfileFraction(-1); got != 7 {
+		t.Errorf("mutex fraction %d after Start, want 7", got)
+	}
+	blockWhileProfiling()
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := runtime.SetMutexProfileFraction(-1); got != before {
+		t.Errorf("mutex fraction %d after Shutdown, want %d as before Start", got, before)
+	}
+	blockAfterShutdown()
+
+	var b bytes.Buffer
+	if err := pprof.Lookup("block").WriteTo(&b, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "pprofserver_test.blockWhileProfiling") {
+		t.Errorf("the block profile lacks the blocking done while BlockProfileRate was 1:\n%s", b.String())
+	}
+	if strings.Contains(b.String(), "pprofserver_test.blockAfterShutdown") {
+		t.Errorf("the block profile has blocking done after Shutdown set the rate back to 0:\n%s", b.String())
+	}
+}
+
+// TestNothingOnDefaultServeMux uses every part of the package, then checks
+// that http.DefaultServeMux has no handler for any of its paths.
+func TestNothingOnDefaultServeMux(t *testing.T) {
+	t.Parallel()
+	s := start(t, pprofserver.Config{Health: http.NotFoundHandler()})
+	c := newClient(t)
+	paths := []string{
+		"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/cmdline", "/debug/pprof/profile",
+		"/debug/pprof/symbol", "/debug/pprof/trace", "/debug/vars", "/debug/metrics", "/healthz",
+	}
+	for _, p := range paths {
+		get(t, c, "http://"+s.Addr()+p+"?debug=1&seconds=0.1")
+		serve(pprofserver.Config{}, "GET", p+"?seconds=0.1", nil)
+	}
+	for _, p := range paths {
+		for _, method := range []string{"GET", "POST"} {
+			if h, pattern := http.DefaultServeMux.Handler(httptest.NewRequest(method, p, nil)); pattern != "" {
+				t.Errorf("http.DefaultServeMux serves %s %s with %T (pattern %q)", method, p, h, pattern)
+			}
+		}
+	}
+}
+
+// TestShutdownLeavesNoGoroutines leaves a keep-alive connection open and a
+// request in progress, shuts down, and looks for what is left. Parallel
+// tests are paused while it runs, so every server goroutine is its own.
+func TestShutdownLeavesNoGoroutines(t *testing.T) {
+	if gs := waitForServerGoroutines(5 * time.Second); len(gs) > 0 {
+		t.Fatalf("server goroutines before the test:\n%s", strings.Join(gs, "\n\n"))
+	}
+	s := start(t, pprofserver.Config{})
+	c := newClient(t)
+	base := "http://" + s.Addr()
+	for _, p := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/vars", "/debug/metrics"} {
+		get(t, c, base+p) // the connection stays open, idle
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { // a trace in progress, on a connection of its own
+		resp, err := newClient(t).Get(base + "/debug/pprof/trace?seconds=60")
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for len(serverGoroutines()) < 3 && time.Now().Before(deadline) { // Serve, 2 connections
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(serverGoroutines()) < 3 {
+		t.Fatalf("the server does not seem to be serving:\n%s", strings.Join(serverGoroutines(), "\n\n"))
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	wg.Wait()
+	if gs := waitForServerGoroutines(5 * time.Second); len(gs) > 0 {
+		t.Errorf("%d server goroutines left after Shutdown:\n%s", len(gs), strings.Join(gs, "\n\n"))
+	}
+	if _, err := c.Get(base + "/debug/vars"); err == nil {
+		t.Error("the server still answers after Shutdown")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
