@@ -1,0 +1,102 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+const (
+	defaultSchema              = "public"
+	defaultRetention           = 30 * 24 * time.Hour
+	defaultPartitionsAhead     = 3
+	defaultMaintenanceInterval = time.Hour
+	defaultTimeout             = 10 * time.Second
+)
+
+// Config configures an Exporter. Only URL is required; the zero value of
+// every other field is a good default.
+type Config struct {
+	// URL is the database to write to. Required. A PostgreSQL URL
+	// (postgres://user:pass@host:port/db?sslmode=...) or key=value
+	// connection string, as pgx accepts; pool_max_conns and the other
+	// pgxpool parameters are honoured.
+	URL string
+
+	// Schema holds the tables. Defaults to "public". It is created if
+	// missing.
+	Schema string
+
+	// Retention is how long points are kept. Defaults to 30 days. Whole
+	// daily partitions that ended longer ago than this are dropped; rows
+	// are never DELETEd.
+	Retention time.Duration
+
+	// PartitionsAhead is how many days of partitions are created beyond
+	// today. Defaults to 3.
+	PartitionsAhead int
+
+	// MaintenanceInterval is how often partitions are created ahead, rows
+	// stranded in the default partition are moved to their own, and expired
+	// partitions are dropped. Defaults to 1 hour. Maintenance also runs in
+	// New.
+	MaintenanceInterval time.Duration
+
+	// Timeout bounds, within the caller's context, each batch of
+	// statements: one Export, each step of New, one maintenance run.
+	// Defaults to 10 s.
+	Timeout time.Duration
+
+	// Logger receives background errors and hash collisions. Defaults to
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// withDefaults validates c and fills in its defaults.
+func (c Config) withDefaults() (Config, error) {
+	if c.URL == "" {
+		return c, errors.New("postgres: Config.URL is required")
+	}
+	if c.Schema == "" {
+		c.Schema = defaultSchema
+	}
+	if c.Retention == 0 {
+		c.Retention = defaultRetention
+	}
+	if c.PartitionsAhead == 0 {
+		c.PartitionsAhead = defaultPartitionsAhead
+	}
+	if c.MaintenanceInterval == 0 {
+		c.MaintenanceInterval = defaultMaintenanceInterval
+	}
+	if c.Timeout == 0 {
+		c.Timeout = defaultTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	switch {
+	case c.Retention < 0:
+		return c, fmt.Errorf("postgres: Config.Retention is negative (%v)", c.Retention)
+	case c.PartitionsAhead < 0:
+		return c, fmt.Errorf("postgres: Config.PartitionsAhead is negative (%d)", c.PartitionsAhead)
+	case c.MaintenanceInterval < 0:
+		return c, fmt.Errorf("postgres: Config.MaintenanceInterval is negative (%v)", c.MaintenanceInterval)
+	case c.Timeout < 0:
+		return c, fmt.Errorf("postgres: Config.Timeout is negative (%v)", c.Timeout)
+	}
+	return c, nil
+}
+
+// poolConfig parses c.URL, without echoing a password in the error.
+func (c Config) poolConfig() (*pgxpool.Config, error) {
+	pc, err := pgxpool.ParseConfig(c.URL)
+	if err != nil {
+		// pgx's parse errors already redact the password.
+		return nil, fmt.Errorf("postgres: invalid Config.URL: %w", err)
+	}
+	return pc, nil
+}

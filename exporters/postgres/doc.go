@@ -1,0 +1,133 @@
+// Package postgres exports snapshots to PostgreSQL (12 or newer; tested
+// with 15): one row per series per flush in a table partitioned by day,
+// written idempotently so that a retry never duplicates a point, with
+// retention by dropping whole partitions. Reader reads them back.
+//
+// A complete program:
+//
+//	package main
+//
+//	import (
+//		"context"
+//		"log"
+//		"time"
+//
+//		"github.com/vitals-go/vitals/exporters"
+//		"github.com/vitals-go/vitals/exporters/postgres"
+//		"github.com/vitals-go/vitals/metrics"
+//	)
+//
+//	func main() {
+//		reg := metrics.NewRegistry()
+//		if err := reg.SetDefaultTags(metrics.Tags{"host": "web01", "service": "alerts"}); err != nil {
+//			log.Fatal(err)
+//		}
+//		ctx := context.Background()
+//		pg, err := postgres.New(ctx, postgres.Config{
+//			URL:       "postgres://vitals:secret@db.example.com:5432/metrics?sslmode=verify-full",
+//			Retention: 90 * 24 * time.Hour,
+//		})
+//		if err != nil {
+//			log.Fatal(err) // cannot connect, authenticate or create the tables
+//		}
+//		rep, err := exporters.Start(reg, exporters.Config{
+//			Exporters: map[string]exporters.Exporter{"postgres": pg},
+//		})
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//
+//		latency := reg.Timer("query.latency", metrics.Tags{"stage": "plan"})
+//		for range 100 {
+//			start := time.Now()
+//			time.Sleep(10 * time.Millisecond) // the work
+//			latency.UpdateSince(start)
+//		}
+//
+//		// Flush what is queued, then close the connections.
+//		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+//		defer cancel()
+//		if err := rep.Shutdown(ctx); err != nil {
+//			log.Print(err)
+//		}
+//	}
+//
+// # Tables
+//
+// New creates, in Config.Schema, if they are missing (migrations are
+// numbered, recorded in vitals_schema_version, and applied under an
+// advisory lock, so any number of processes may start at once):
+//
+//   - vitals_series(id, name, tags jsonb, kind, unit, first_seen): one row
+//     per series. id is SeriesID: a 64-bit FNV-1a hash of the name and the
+//     sorted tags, the snapshot's default tags (host, service, version)
+//     included, the series' own tags winning over them.
+//   - vitals_points(series_id, ts, total, count, sum, min, max, value,
+//     mean, stddev, p50, p75, p95, p99, p999, rate1, rate5, rate15,
+//     rate_mean, bucket_idx, bucket_cnt), primary key (series_id, ts): one
+//     row per series per snapshot, ts being the snapshot's time.
+//
+// Which columns are set depends on the kind; the others are NULL:
+//
+//	counter                 total (the count)
+//	gauge, gauge_float64    value
+//	meter                   total, rate1, rate5, rate15, rate_mean
+//	histogram               total (values recorded since the start), count and sum (in
+//	                        this interval), min, max, mean, stddev, p50 ... p999,
+//	                        bucket_idx and bucket_cnt (the interval's non-empty buckets,
+//	                        see metrics.BucketBounds)
+//	timer                   as histogram, in nanoseconds, plus the rates
+//
+// An interval in which a histogram or timer recorded nothing has count 0
+// and sum 0, and NULL statistics and buckets. NaN and infinite values
+// (possible only from attached go-metrics registries) are stored as NULL.
+//
+// # Partitions and retention
+//
+// vitals_points is partitioned by UTC day: vitals_points_pYYYYMMDD, plus
+// vitals_points_default, which catches the rows of any day that has no
+// partition, so a write never fails for want of one. New and then the
+// maintenance, every Config.MaintenanceInterval (an hour), create the
+// partitions of today and the next Config.PartitionsAhead days (3), give
+// every day found in the default partition a partition of its own (its
+// rows move there in the same transaction), and drop the partitions that
+// ended more than Config.Retention (30 days) ago. Rows are never DELETEd:
+// dropping a table costs nothing and leaves nothing to vacuum. An Export
+// whose snapshot falls on a day without a partition creates it first.
+// Every change to the partitions runs in a short transaction of its own,
+// under a per-schema advisory lock, so any number of exporters can share
+// the tables.
+//
+// # Writes
+//
+// A flush is one statement, so one round trip and one transaction: each
+// column travels as one array parameter, expanded by unnest into an INSERT
+// ... SELECT. Series the process has not stored yet are upserted by the
+// same statement (INSERT ... ON CONFLICT (id) DO NOTHING) and then
+// remembered, up to half a million of them. A retried flush never stores a
+// point twice: the primary key (series_id, ts) refuses the duplicate and
+// the statement is sent again with ON CONFLICT DO NOTHING (see
+// Exporter.Export). Rows are sorted by series id, so the index takes them
+// in order.
+//
+// # Errors
+//
+// New returns one error for whatever keeps it from using the database: a
+// malformed URL, a refused connection, a failed authentication, a missing
+// database, missing privileges. After New, Export returns errors of the
+// connection or the server (refused, reset, shutting down, timed out) as
+// they are, so that the exporters.Reporter offers the snapshot again after
+// a backoff, and wraps what a retry cannot fix in exporters.Rejected:
+//
+//   - a series whose name or tags are not valid UTF-8 or hold a NUL byte,
+//     which PostgreSQL cannot store;
+//   - a hash collision: the id of a series is already stored for another
+//     name or tags. Its points are not written under the other series; the
+//     collision is logged once, with both series, to Config.Logger;
+//   - a data error reported by the server (SQLSTATE classes 22, 23, 42 and
+//     54), which rejects the whole snapshot.
+//
+// # Scaling out: Citus and TimescaleDB
+//
+// See SCALING.md.
+package postgres

@@ -1,0 +1,331 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// Exporter writes snapshots to PostgreSQL: one row per series per snapshot
+// in vitals_points, series in vitals_series. Create it with New.
+type Exporter struct {
+	cfg  Config
+	n    names
+	pool *pgxpool.Pool
+	log  *slog.Logger
+
+	sqlPoints, sqlPointsOnConflict, sqlPointsWithSeries string
+
+	// Used by Export only, which the Reporter never calls concurrently.
+	w          *writer
+	collisions map[int64]bool // ids already logged about, see logOnce
+	failedAt   time.Time      // of the last snapshot whose points could not be written
+
+	parts partitions
+
+	stopMaintenance context.CancelFunc
+	maintenanceDone chan struct{}
+	shutdown        atomic.Bool
+}
+
+var (
+	_ exporters.Exporter     = (*Exporter)(nil)
+	_ exporters.PointCounter = (*Exporter)(nil)
+)
+
+// New connects to cfg.URL, creates or migrates the schema, creates the
+// partitions of today and the next cfg.PartitionsAhead days, and starts the
+// maintenance that keeps them so. Every failure to reach or use the
+// database (bad URL, refused connection, authentication, missing database)
+// is returned here, as one error naming the cause.
+func New(ctx context.Context, cfg Config) (*Exporter, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	pc, err := cfg.poolConfig()
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	e := &Exporter{
+		cfg:                 cfg,
+		n:                   newNames(cfg.Schema),
+		pool:                pool,
+		log:                 cfg.Logger,
+		w:                   newWriter(),
+		collisions:          map[int64]bool{},
+		sqlPoints:           pointsSQL(newNames(cfg.Schema), false),
+		sqlPointsOnConflict: pointsSQL(newNames(cfg.Schema), true),
+		sqlPointsWithSeries: pointsWithSeriesSQL(newNames(cfg.Schema)),
+	}
+	e.parts = partitions{pool: pool, n: e.n, ahead: cfg.PartitionsAhead, retention: cfg.Retention, log: cfg.Logger,
+		known: map[time.Time]bool{}, failed: map[time.Time]bool{}}
+	if err := e.start(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	mctx, cancel := context.WithCancel(context.Background())
+	e.stopMaintenance, e.maintenanceDone = cancel, make(chan struct{})
+	go e.maintain(mctx)
+	return e, nil
+}
+
+func (e *Exporter) start(ctx context.Context) error {
+	step := func(what string, f func(context.Context) error) error {
+		ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+		defer cancel()
+		if err := f(ctx); err != nil {
+			return fmt.Errorf("postgres: %s: %w", what, err)
+		}
+		return nil
+	}
+	// pgx's connection errors name the server, user and database, never
+	// the password.
+	if err := step("connect", e.pool.Ping); err != nil {
+		return err
+	}
+	if err := step("migrate schema "+e.n.quoted, func(ctx context.Context) error { return migrate(ctx, e.pool, e.cfg.Schema) }); err != nil {
+		return err
+	}
+	return step("maintain partitions", func(ctx context.Context) error { return e.parts.maintain(ctx, time.Now()) })
+}
+
+// maintain runs partition maintenance every MaintenanceInterval until ctx
+// is cancelled.
+func (e *Exporter) maintain(ctx context.Context) {
+	defer close(e.maintenanceDone)
+	t := time.NewTicker(e.cfg.MaintenanceInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		mctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+		err := e.parts.maintain(mctx, time.Now())
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("postgres: partition maintenance failed; retrying at the next interval",
+				"schema", e.cfg.Schema, "error", err)
+		}
+	}
+}
+
+// Points returns how many rows Export writes for snap: one per series.
+func (e *Exporter) Points(snap metrics.Snapshot) int { return len(snap.Series) }
+
+// Export writes one row per series of snap, in one statement. Series left
+// out (invalid text, or an id already held by another series) are reported
+// as rejected with exporters.Rejected; errors of the connection or the
+// server are returned as they are, for the Reporter to retry. A retry never
+// duplicates a row: when any point of the snapshot is already stored, the
+// statement fails as a whole on the primary key and is sent again at once
+// with ON CONFLICT DO NOTHING, which is also used straight away for a
+// snapshot offered again after an error.
+func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
+	if e.shutdown.Load() {
+		return exporters.ErrShutdown
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	defer cancel()
+	if err := e.parts.ensure(ctx, snap.Time); err != nil {
+		return classify(err)
+	}
+
+	w := e.w
+	w.prepare(snap)
+	b := &w.b
+	rejected, reason := b.rejected, b.reason
+	for _, d := range b.dupes {
+		if d.same {
+			e.logOnce(d.id, slog.LevelWarn, "postgres: a series appears twice in the snapshot; its second row is rejected",
+				"series", d.name)
+			continue
+		}
+		e.logCollision(d.id, "series", d.name, "reason", "another series of the same snapshot has this id")
+	}
+	if len(b.ids) > 0 {
+		ts := snap.Time
+		if len(b.newIDs) == 0 {
+			if err := e.writePoints(ctx, ts); err != nil {
+				return classify(err)
+			}
+		} else {
+			bad, err := e.writeWithSeries(ctx, ts)
+			if err != nil {
+				return classify(err)
+			}
+			skip := map[int64]bool{}
+			for _, c := range bad {
+				skip[c.id] = true
+				if c.name == nil {
+					continue // stored concurrently by another process: checked at the next flush
+				}
+				rejected++
+				if reason == nil {
+					reason = fmt.Errorf("%w: id %d is stored as %s %s", errCollision, c.id, *c.name, *c.tags)
+				}
+				e.logCollision(c.id, "series", e.nameOf(c.id), "stored_name", *c.name, "stored_tags", *c.tags)
+			}
+			w.stored(skip)
+		}
+	}
+	if rejected > 0 {
+		return exporters.Rejected(rejected, reason)
+	}
+	return nil
+}
+
+// writePoints writes the points of a flush whose series are all stored.
+//
+// Most flushes are written once and never conflict, and ON CONFLICT makes
+// PostgreSQL probe the primary key before each row and insert into it
+// after, almost doubling the cost of the insert. So the statement is first
+// sent without it: a point already stored (a retry of a flush that was
+// committed but whose answer was lost, or another process writing the same
+// series) fails it as a whole with a unique violation, and it is sent
+// again, at once, with ON CONFLICT DO NOTHING. A snapshot offered again
+// after a failed Export goes straight to the second form. Either way each
+// point is stored exactly once.
+func (e *Exporter) writePoints(ctx context.Context, ts time.Time) error {
+	args := append([]any{ts}, e.w.b.args(false)...)
+	if !ts.Equal(e.failedAt) {
+		_, err := e.pool.Exec(ctx, e.sqlPoints, args...)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != uniqueViolation {
+			e.noteFailure(ts, err)
+			return err
+		}
+	}
+	_, err := e.pool.Exec(ctx, e.sqlPointsOnConflict, args...)
+	e.noteFailure(ts, err)
+	return err
+}
+
+// noteFailure remembers the time of a snapshot whose write failed, or
+// forgets it when err is nil.
+func (e *Exporter) noteFailure(ts time.Time, err error) {
+	if err != nil {
+		e.failedAt = ts
+	} else {
+		e.failedAt = time.Time{}
+	}
+}
+
+type badSeries struct {
+	id         int64
+	name, tags *string
+}
+
+func (e *Exporter) writeWithSeries(ctx context.Context, ts time.Time) ([]badSeries, error) {
+	rows, err := e.pool.Query(ctx, e.sqlPointsWithSeries, append([]any{ts}, e.w.b.args(true)...)...)
+	if err != nil {
+		return nil, err
+	}
+	var bad []badSeries
+	var c badSeries
+	_, err = pgx.ForEachRow(rows, []any{&c.id, &c.name, &c.tags}, func() error {
+		bad = append(bad, c)
+		return nil
+	})
+	return bad, err
+}
+
+// nameOf returns the name of a series of the flush being written.
+func (e *Exporter) nameOf(id int64) string {
+	for i, x := range e.w.b.newIDs {
+		if x == id {
+			return e.w.b.newNames[i]
+		}
+	}
+	return ""
+}
+
+// logCollision logs a collision once per id and process.
+func (e *Exporter) logCollision(id int64, args ...any) {
+	e.logOnce(id, slog.LevelError,
+		"postgres: series id collision: points of this series are rejected, not written under another series", args...)
+}
+
+// logOnce logs about a series id once per process (for the first 10,000
+// ids), so that a problem repeated at every flush is logged once.
+func (e *Exporter) logOnce(id int64, level slog.Level, msg string, args ...any) {
+	if e.collisions[id] {
+		return
+	}
+	if len(e.collisions) < 10000 {
+		e.collisions[id] = true
+	}
+	e.log.Log(context.Background(), level, msg, append([]any{"id", id, "schema", e.cfg.Schema}, args...)...)
+}
+
+// Shutdown stops the maintenance and closes the connections. A second call
+// returns exporters.ErrShutdown.
+func (e *Exporter) Shutdown(ctx context.Context) error {
+	if e.shutdown.Swap(true) {
+		return exporters.ErrShutdown
+	}
+	e.stopMaintenance()
+	select {
+	case <-e.maintenanceDone:
+	case <-ctx.Done():
+		// The maintenance has its context cancelled and returns as soon as
+		// its statement does; closing the pool below waits for it.
+	}
+	closed := make(chan struct{})
+	go func() {
+		e.pool.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("postgres: shutdown: %w", ctx.Err())
+	}
+}
+
+// classify returns err as the Reporter should see it: data errors that a
+// retry cannot fix as exporters.Rejected (all points), anything else (the
+// network, the server shutting down or overloaded, a timeout) as it is, so
+// that the snapshot is offered again.
+func classify(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && permanent(pgErr.Code) {
+		return exporters.Rejected(-1, fmt.Errorf("postgres: %w", err))
+	}
+	return fmt.Errorf("postgres: %w", err)
+}
+
+// permanent reports whether an SQLSTATE says the data or the statement is
+// wrong, rather than the server being unavailable for now.
+func permanent(code string) bool {
+	switch {
+	case code == "42P01", code == "3F000": // undefined table or schema: someone may restore it
+		return false
+	case strings.HasPrefix(code, "22"), // data exception
+		strings.HasPrefix(code, "23"), // integrity constraint violation
+		strings.HasPrefix(code, "42"), // syntax error or access rule violation
+		strings.HasPrefix(code, "54"): // program limit exceeded
+		return true
+	}
+	return false
+}
+
+// uniqueViolation is the SQLSTATE of a duplicate key.
+const uniqueViolation = "23505"

@@ -1,0 +1,171 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// names holds the quoted, schema-qualified identifiers of one schema's
+// tables, ready to be pasted into SQL text.
+type names struct {
+	schema   string // the schema as given, unquoted
+	quoted   string // "schema"
+	version  string // "schema"."vitals_schema_version"
+	series   string // "schema"."vitals_series"
+	points   string // "schema"."vitals_points"
+	fallback string // "schema"."vitals_points_default"
+}
+
+func newNames(schema string) names {
+	q := func(table string) string { return pgx.Identifier{schema, table}.Sanitize() }
+	return names{
+		schema:   schema,
+		quoted:   pgx.Identifier{schema}.Sanitize(),
+		version:  q("vitals_schema_version"),
+		series:   q("vitals_series"),
+		points:   q("vitals_points"),
+		fallback: q("vitals_points_default"),
+	}
+}
+
+// lockKey is the pg_advisory_xact_lock key that serialises DDL on one
+// schema (migrations, partition creation, retention) across processes:
+// FNV-1a 64 of "vitals", a zero byte and the schema name.
+func lockKey(schema string) int64 {
+	h := uint64(fnvOffset)
+	h = fnvString(h, "vitals")
+	h = fnvByte(h, 0)
+	h = fnvString(h, schema)
+	return int64(h)
+}
+
+// lock takes the schema's advisory lock for the rest of tx.
+func lock(ctx context.Context, tx pgx.Tx, n names) error {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(n.schema)); err != nil {
+		return fmt.Errorf("advisory lock: %w", err)
+	}
+	return nil
+}
+
+// migration brings a schema from version-1 to version. It runs inside the
+// migrating transaction, under the advisory lock.
+type migration func(ctx context.Context, tx pgx.Tx, n names, now time.Time) error
+
+// migrations are applied in order; migrations[i] creates version i+1.
+// Append new ones, never edit the applied ones.
+var migrations = []migration{migrate1}
+
+// migrate creates the schema and its tables if needed, then applies the
+// missing numbered migrations in order, in one transaction under the
+// schema's advisory lock, so that many processes starting at once against a
+// fresh database apply each migration exactly once.
+func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
+	return migrateAt(ctx, pool, schema, time.Now())
+}
+
+func migrateAt(ctx context.Context, pool *pgxpool.Pool, schema string, now time.Time) error {
+	n := newNames(schema)
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := lock(ctx, tx, n); err != nil {
+			return err
+		}
+		version, err := schemaVersion(ctx, tx, n)
+		if err != nil {
+			return err
+		}
+		if version > len(migrations) {
+			return fmt.Errorf("schema %s is at version %d, newer than this code knows (%d): upgrade vitals",
+				n.quoted, version, len(migrations))
+		}
+		for v := version + 1; v <= len(migrations); v++ {
+			if err := migrations[v-1](ctx, tx, n, now); err != nil {
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
+			if _, err := tx.Exec(ctx, "INSERT INTO "+n.version+" (version) VALUES ($1)", v); err != nil {
+				return fmt.Errorf("migration %d: record version: %w", v, err)
+			}
+		}
+		return nil
+	})
+}
+
+// schemaVersion returns the highest applied migration, 0 for none.
+func schemaVersion(ctx context.Context, tx pgx.Tx, n names) (int, error) {
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", n.version).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if !exists {
+		return 0, nil
+	}
+	var v int
+	if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+n.version).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// migrate1 is the schema of the shared contract: series, points partitioned
+// by day, the default partition, and today's and the next
+// defaultPartitionsAhead days' partitions.
+func migrate1(ctx context.Context, tx pgx.Tx, n names, now time.Time) error {
+	ddl := []string{
+		"CREATE SCHEMA IF NOT EXISTS " + n.quoted,
+		`CREATE TABLE ` + n.version + ` (
+			version    int NOT NULL,
+			applied_at timestamptz NOT NULL DEFAULT now()
+		)`,
+		`CREATE TABLE ` + n.series + ` (
+			id         bigint PRIMARY KEY,
+			name       text   NOT NULL,
+			tags       jsonb  NOT NULL,
+			kind       text   NOT NULL,
+			unit       text   NOT NULL DEFAULT '',
+			first_seen timestamptz NOT NULL DEFAULT now()
+		)`,
+		"CREATE INDEX vitals_series_name_idx ON " + n.series + " (name)",
+		"CREATE INDEX vitals_series_tags_idx ON " + n.series + " USING gin (tags jsonb_path_ops)",
+		// Fixed-width 8-byte columns first so rows carry no alignment
+		// padding; the variable-length arrays last.
+		`CREATE TABLE ` + n.points + ` (
+			series_id  bigint NOT NULL,
+			ts         timestamptz NOT NULL,
+			total      bigint,
+			count      bigint,
+			sum        bigint,
+			min        bigint,
+			max        bigint,
+			value      double precision,
+			mean       double precision,
+			stddev     double precision,
+			p50        double precision,
+			p75        double precision,
+			p95        double precision,
+			p99        double precision,
+			p999       double precision,
+			rate1      double precision,
+			rate5      double precision,
+			rate15     double precision,
+			rate_mean  double precision,
+			bucket_idx integer[],
+			bucket_cnt bigint[],
+			PRIMARY KEY (series_id, ts)
+		) PARTITION BY RANGE (ts)`,
+		"CREATE TABLE " + n.fallback + " PARTITION OF " + n.points + " DEFAULT",
+	}
+	for _, stmt := range ddl {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	for d := 0; d <= defaultPartitionsAhead; d++ {
+		if _, err := createPartition(ctx, tx, n, dayOf(now).AddDate(0, 0, d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,547 @@
+package postgres
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// Write strategy. A flush is ONE statement, so ONE round trip and one
+// implicit transaction: the points travel as one array per column and are
+// expanded server side by unnest into INSERT ... SELECT ... ON CONFLICT
+// (series_id, ts) DO NOTHING. The snapshot time is the same for every row,
+// so it is sent once as a scalar rather than as an array. When the flush
+// has series this process has not stored yet, the same statement upserts
+// them first in a data-modifying CTE and leaves out the points of any whose
+// id already belongs to another name or tags (a hash collision), returning
+// those so they can be reported; see pointsWithSeriesSQL.
+//
+// The bucket arrays differ in length from row to row, and unnest cannot
+// take them as a ragged 2-D array, so each row's buckets travel as the text
+// of an array literal ("{3,17,40}") in a text[] and are cast per row. We
+// chose this over COPY into a staging table followed by INSERT ... SELECT:
+// COPY needs a transaction around three exchanges (BEGIN+COPY, the COPY
+// data, INSERT+COMMIT), whereas the literal costs only array_in per row on
+// the server, a small share of the insert, and keeps one round trip and
+// one statement whose failure leaves nothing behind.
+//
+// Retrying a flush is harmless: points already stored are skipped by ON
+// CONFLICT, and series by ON CONFLICT (id) DO NOTHING.
+
+// The int8 and float8 columns of vitals_points after series_id and ts, in
+// table order.
+const (
+	colTotal = iota
+	colCount
+	colSum
+	colMin
+	colMax
+	numInts
+)
+
+const (
+	colValue = iota
+	colMean
+	colStdDev
+	colP50
+	colP75
+	colP95
+	colP99
+	colP999
+	colRate1
+	colRate5
+	colRate15
+	colRateMean
+	numFloats
+)
+
+var intCols = [numInts]string{"total", "count", "sum", "min", "max"}
+
+var floatCols = [numFloats]string{"value", "mean", "stddev", "p50", "p75", "p95", "p99", "p999",
+	"rate1", "rate5", "rate15", "rate_mean"}
+
+// pointsSQL inserts a flush's points; $1 is the snapshot time, $2 the
+// series ids, then one array per column. Without onConflict, a point
+// already stored fails the statement with a unique violation (and it
+// inserts nothing); see Exporter.writePoints.
+func pointsSQL(n names, onConflict bool) string {
+	cols, sel, from := pointsColumns()
+	sql := "INSERT INTO " + n.points + " (" + cols + ")\n" +
+		"SELECT " + sel + "\nFROM " + from
+	if onConflict {
+		sql += "\nON CONFLICT (series_id, ts) DO NOTHING"
+	}
+	return sql
+}
+
+// pointsWithSeriesSQL is pointsSQL preceded by the upsert of the series
+// given in $N.. (ids, names, tags as JSON text, kinds, units). The series
+// of the flush that were neither inserted by it nor found stored under the
+// same name and tags are returned as (id, stored name, stored tags): with a
+// stored name, a collision, whose points are not written; with a NULL
+// name, a row committed by another process after this statement's snapshot
+// was taken, so not verifiable now (its points are written, and the series
+// is checked again at the next flush).
+func pointsWithSeriesSQL(n names) string {
+	cols, sel, from := pointsColumns()
+	const k = 3 + numInts + numFloats + 2 // first series parameter
+	p := func(i int) string { return "$" + strconv.Itoa(k+i) }
+	return "WITH s_in AS (\n" +
+		"  SELECT * FROM unnest(" + p(0) + "::bigint[], " + p(1) + "::text[], " + p(2) + "::text[], " + p(3) + "::text[], " + p(4) + "::text[])\n" +
+		"    AS t(id, name, tags, kind, unit)\n" +
+		"), s_ins AS (\n" +
+		"  INSERT INTO " + n.series + " (id, name, tags, kind, unit)\n" +
+		"  SELECT id, name, tags::jsonb, kind, unit FROM s_in\n" +
+		"  ON CONFLICT (id) DO NOTHING RETURNING id\n" +
+		"), s_bad AS (\n" +
+		"  SELECT i.id, s.name, s.tags::text AS tags FROM s_in i\n" +
+		"  LEFT JOIN " + n.series + " s ON s.id = i.id\n" +
+		"  WHERE NOT EXISTS (SELECT 1 FROM s_ins WHERE s_ins.id = i.id)\n" +
+		"    AND (s.id IS NULL OR s.name <> i.name OR s.tags <> i.tags::jsonb)\n" +
+		"), p_ins AS (\n" +
+		"  INSERT INTO " + n.points + " (" + cols + ")\n" +
+		"  SELECT " + sel + "\n  FROM " + from + "\n" +
+		"  WHERE NOT EXISTS (SELECT 1 FROM s_bad WHERE s_bad.id = u.series_id AND s_bad.name IS NOT NULL)\n" +
+		"  ON CONFLICT (series_id, ts) DO NOTHING\n" +
+		")\n" +
+		"SELECT id, name, tags FROM s_bad"
+}
+
+// pointsColumns returns the column list, the select list and the FROM
+// item shared by both statements. The arrays are expanded by unnest calls
+// in a select list, which PostgreSQL runs in lockstep and streams (a
+// ProjectSet node), rather than by unnest(a, b, ...) in FROM, which
+// materialises every array in its own tuplestore first and, for 100,000
+// rows, spills them to temporary files.
+func pointsColumns() (cols, sel, from string) {
+	var c, s, f strings.Builder
+	c.WriteString("series_id, ts")
+	s.WriteString("u.series_id, $1::timestamptz")
+	f.WriteString("(SELECT unnest($2::bigint[]) AS series_id")
+	arg := 3
+	for _, name := range intCols {
+		fmt.Fprintf(&c, ", %s", name)
+		fmt.Fprintf(&s, ", u.%s", name)
+		fmt.Fprintf(&f, ", unnest($%d::bigint[]) AS %s", arg, name)
+		arg++
+	}
+	for _, name := range floatCols {
+		fmt.Fprintf(&c, ", %s", name)
+		fmt.Fprintf(&s, ", u.%s", name)
+		fmt.Fprintf(&f, ", unnest($%d::double precision[]) AS %s", arg, name)
+		arg++
+	}
+	c.WriteString(", bucket_idx, bucket_cnt")
+	s.WriteString(", u.bucket_idx::integer[], u.bucket_cnt::bigint[]")
+	fmt.Fprintf(&f, ", unnest($%d::text[]) AS bucket_idx, unnest($%d::text[]) AS bucket_cnt) AS u", arg, arg+1)
+	return c.String(), s.String(), f.String()
+}
+
+// maxCachedSeries bounds the ids remembered as stored; past it the cache
+// starts again empty, which costs one upsert per series.
+const maxCachedSeries = 1 << 19
+
+// errCollision is the reason given for points of a series whose id is
+// taken by another series.
+var errCollision = errors.New("series id collision")
+
+// errInvalidText is the reason given for a series PostgreSQL cannot store.
+var errInvalidText = errors.New("name or tag is not valid UTF-8 or holds a NUL byte")
+
+// writer turns snapshots into the columns of one statement. It keeps its
+// buffers from one flush to the next; it is not safe for concurrent use.
+type writer struct {
+	seed  maphash.Seed
+	known map[int64]uint64 // id -> check hash of series stored under that id
+
+	defaults []metrics.Tag // the snapshot's default tags, sorted
+	tags     []metrics.Tag // one series' merged tags
+	keys     []seriesKey
+	lits     []byte // bucket array literals of the flush
+	ends     []span
+	json     []byte
+
+	b batch
+}
+
+// seriesKey is a series of the snapshot, by id.
+type seriesKey struct {
+	id    int64
+	check uint64
+	index int // in Snapshot.Series
+}
+
+// span is where a row's bucket literals end in writer.lits; -1 for none.
+type span struct{ idx, cnt int }
+
+// batch is one flush, column by column.
+type batch struct {
+	ids     column[nullInt8]
+	ints    [numInts]column[nullInt8]
+	floats  [numFloats]column[nullFloat8]
+	buckets [2]column[nullText] // bucket_idx, bucket_cnt literals
+
+	// Series not known to be stored yet, for the upsert.
+	newIDs                                []int64
+	newNames, newTags, newKinds, newUnits []string
+	newCheck                              []uint64 // check hashes, cached once stored
+
+	rejected int   // series left out
+	reason   error // why the first one was
+	dupes    []dupe
+}
+
+// row is one point's values, before they are appended to the columns.
+type row struct {
+	ints   [numInts]nullInt8
+	floats [numFloats]nullFloat8
+}
+
+// column is one array parameter. pgx encodes it as an ArrayGetter whose
+// elements are pointers into the column, and the pointed-to nullInt8,
+// nullFloat8 and nullText through its Int64Valuer, Float64Valuer and
+// TextValuer interfaces: no reflection and no allocation per value (a
+// []int64 allocates for every boxed element, a []*int64 costs reflection),
+// and each column is read from contiguous memory.
+type column[T any] []T
+
+func (c column[T]) Dimensions() []pgtype.ArrayDimension {
+	return []pgtype.ArrayDimension{{Length: int32(len(c)), LowerBound: 1}}
+}
+
+func (c column[T]) Index(i int) any { return &c[i] }
+
+func (c column[T]) IndexType() any { return new(T) }
+
+// nullInt8, nullFloat8 and nullText are nullable column values.
+type nullInt8 struct {
+	v     int64
+	valid bool
+}
+
+type nullFloat8 struct {
+	v     float64
+	valid bool
+}
+
+func (n *nullInt8) Int64Value() (pgtype.Int8, error) {
+	return pgtype.Int8{Int64: n.v, Valid: n.valid}, nil
+}
+
+func (n *nullFloat8) Float64Value() (pgtype.Float8, error) {
+	return pgtype.Float8{Float64: n.v, Valid: n.valid}, nil
+}
+
+type nullText struct {
+	s     string
+	valid bool
+}
+
+func (n *nullText) TextValue() (pgtype.Text, error) {
+	return pgtype.Text{String: n.s, Valid: n.valid}, nil
+}
+
+func (n *nullInt8) set(v int64) { *n = nullInt8{v, true} }
+
+// set stores v, or NULL when v is NaN or infinite: PostgreSQL would take
+// them, but no reader of a metrics table expects them.
+func (n *nullFloat8) set(v float64) {
+	*n = nullFloat8{v, !math.IsNaN(v) && !math.IsInf(v, 0)}
+}
+
+// dupe is a series left out because another of the same flush had its id:
+// the same series twice (same), or a collision.
+type dupe struct {
+	id   int64
+	name string
+	same bool
+}
+
+func newWriter() *writer {
+	return &writer{seed: maphash.MakeSeed(), known: map[int64]uint64{}}
+}
+
+// prepare fills w.b with snap. Rows are sorted by series id, so that the
+// server inserts them into the (series_id, ts) index in order, leaf page
+// after leaf page, and so that two series of the snapshot sharing an id
+// are next to each other.
+func (w *writer) prepare(snap metrics.Snapshot) {
+	b := &w.b
+	b.ids = b.ids[:0]
+	for i := range b.ints {
+		b.ints[i] = b.ints[i][:0]
+	}
+	for i := range b.floats {
+		b.floats[i] = b.floats[i][:0]
+	}
+	b.buckets[0], b.buckets[1] = b.buckets[0][:0], b.buckets[1][:0]
+	b.newIDs, b.newNames, b.newTags, b.newKinds, b.newUnits, b.newCheck =
+		b.newIDs[:0], b.newNames[:0], b.newTags[:0], b.newKinds[:0], b.newUnits[:0], b.newCheck[:0]
+	b.rejected, b.reason, b.dupes = 0, nil, b.dupes[:0]
+
+	w.defaults = append(w.defaults[:0], snap.DefaultTags...)
+	if !slices.IsSortedFunc(w.defaults, compareTags) {
+		slices.SortStableFunc(w.defaults, compareTags)
+	}
+
+	w.keys = w.keys[:0]
+	for i := range snap.Series {
+		s := &snap.Series[i]
+		w.tags = mergeTags(w.tags[:0], w.defaults, s.Tags)
+		if s.Kind.String() == "unknown" {
+			b.reject(fmt.Errorf("series %q has unknown kind %d", s.Name, s.Kind))
+			continue
+		}
+		w.keys = append(w.keys, seriesKey{id: SeriesID(s.Name, w.tags), check: w.check(s.Name, w.tags), index: i})
+	}
+	slices.SortFunc(w.keys, func(a, b seriesKey) int {
+		if c := cmp.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.index, b.index)
+	})
+
+	w.lits, w.ends = w.lits[:0], w.ends[:0]
+	var prev *seriesKey // the last series given a row
+	for k := range w.keys {
+		key := &w.keys[k]
+		s := &snap.Series[key.index]
+		if prev != nil && prev.id == key.id {
+			if prev.check == key.check {
+				b.reject(fmt.Errorf("series %q appears twice in the snapshot", s.Name))
+			} else {
+				b.reject(fmt.Errorf("%w: two series of the snapshot have id %d", errCollision, key.id))
+			}
+			b.dupes = append(b.dupes, dupe{id: key.id, name: s.Name, same: prev.check == key.check})
+			continue
+		}
+		if c, ok := w.known[key.id]; !ok || c != key.check {
+			// Known series were checked when they were first stored.
+			w.tags = mergeTags(w.tags[:0], w.defaults, s.Tags)
+			if !storable(s.Name, w.tags) {
+				b.reject(errInvalidText)
+				continue
+			}
+			w.json = appendTagsJSON(w.json[:0], w.tags)
+			b.newIDs = append(b.newIDs, key.id)
+			b.newNames = append(b.newNames, s.Name)
+			b.newTags = append(b.newTags, string(w.json))
+			b.newKinds = append(b.newKinds, s.Kind.String())
+			b.newUnits = append(b.newUnits, s.Unit)
+			b.newCheck = append(b.newCheck, key.check)
+		}
+
+		prev = key
+		var r row
+		b.ids = append(b.ids, nullInt8{key.id, true})
+		switch s.Kind {
+		case metrics.KindCounter:
+			r.ints[colTotal].set(s.Count)
+		case metrics.KindGauge, metrics.KindGaugeFloat64:
+			r.floats[colValue].set(s.Value)
+		case metrics.KindMeter:
+			r.ints[colTotal].set(s.Count)
+			setRates(&r, s.Rates)
+		case metrics.KindHistogram, metrics.KindTimer:
+			sum := &s.Summary
+			r.ints[colTotal].set(s.Count)
+			r.ints[colCount].set(sum.Count)
+			r.ints[colSum].set(sum.Sum)
+			if sum.Count != 0 {
+				r.ints[colMin].set(sum.Min)
+				r.ints[colMax].set(sum.Max)
+				for c, v := range [...]float64{sum.Mean, sum.StdDev, sum.P50, sum.P75, sum.P95, sum.P99, sum.P999} {
+					r.floats[colMean+c].set(v)
+				}
+			}
+			if s.Kind == metrics.KindTimer {
+				setRates(&r, s.Rates)
+			}
+		}
+		sp := span{-1, -1}
+		if (s.Kind == metrics.KindHistogram || s.Kind == metrics.KindTimer) &&
+			s.Summary.Count != 0 && len(s.Summary.Buckets) > 0 {
+			w.lits = appendBucketIndexes(w.lits, s.Summary.Buckets)
+			sp.idx = len(w.lits)
+			w.lits = appendBucketCounts(w.lits, s.Summary.Buckets)
+			sp.cnt = len(w.lits)
+		}
+		w.ends = append(w.ends, sp)
+		for c, v := range r.ints {
+			b.ints[c] = append(b.ints[c], v)
+		}
+		for c, v := range r.floats {
+			b.floats[c] = append(b.floats[c], v)
+		}
+	}
+
+	// The literals were appended to one buffer; cut it into strings now
+	// that it is complete.
+	lits := string(w.lits)
+	start := 0
+	for _, sp := range w.ends {
+		var idx, cnt nullText
+		if sp.idx >= 0 {
+			idx, cnt = nullText{lits[start:sp.idx], true}, nullText{lits[sp.idx:sp.cnt], true}
+			start = sp.cnt
+		}
+		b.buckets[0] = append(b.buckets[0], idx)
+		b.buckets[1] = append(b.buckets[1], cnt)
+	}
+}
+
+// args returns the statement's arguments after $1, the snapshot time.
+func (b *batch) args(withSeries bool) []any {
+	a := make([]any, 0, 1+numInts+numFloats+2+5)
+	a = append(a, b.ids)
+	for c := range b.ints {
+		a = append(a, b.ints[c])
+	}
+	for c := range b.floats {
+		a = append(a, b.floats[c])
+	}
+	a = append(a, b.buckets[0], b.buckets[1])
+	if withSeries {
+		a = append(a, b.newIDs, b.newNames, b.newTags, b.newKinds, b.newUnits)
+	}
+	return a
+}
+
+// stored records the flush's new series as stored, except those in skip.
+func (w *writer) stored(skip map[int64]bool) {
+	if len(w.known)+len(w.b.newIDs) > maxCachedSeries {
+		clear(w.known)
+	}
+	for i, id := range w.b.newIDs {
+		if !skip[id] {
+			w.known[id] = w.b.newCheck[i]
+		}
+	}
+}
+
+func (b *batch) reject(reason error) {
+	if b.reason == nil {
+		b.reason = reason
+	}
+	b.rejected++
+}
+
+func setRates(r *row, rates metrics.Rates) {
+	for c, v := range [...]float64{rates.Rate1, rates.Rate5, rates.Rate15, rates.Mean} {
+		r.floats[colRate1+c].set(v)
+	}
+}
+
+// check is a second hash of a series, independent of SeriesID, that tells
+// two series sharing an id apart within this process. Each string is
+// hashed on its own, so their boundaries count.
+func (w *writer) check(name string, tags []metrics.Tag) uint64 {
+	const k = 0x9E3779B97F4A7C15
+	h := maphash.String(w.seed, name)
+	for _, t := range tags {
+		h = (h ^ maphash.String(w.seed, t.Key)) * k
+		h = (h ^ maphash.String(w.seed, t.Value)) * k
+	}
+	return h
+}
+
+func compareTags(a, b metrics.Tag) int { return strings.Compare(a.Key, b.Key) }
+
+// mergeTags appends to dst the union of two key-sorted tag lists, own's
+// value winning when both hold a key.
+func mergeTags(dst, defaults, own []metrics.Tag) []metrics.Tag {
+	i, j := 0, 0
+	for i < len(defaults) && j < len(own) {
+		switch c := strings.Compare(defaults[i].Key, own[j].Key); {
+		case c < 0:
+			dst = append(dst, defaults[i])
+			i++
+		case c > 0:
+			dst = append(dst, own[j])
+			j++
+		default:
+			dst = append(dst, own[j])
+			i++
+			j++
+		}
+	}
+	dst = append(dst, defaults[i:]...)
+	return append(dst, own[j:]...)
+}
+
+// storable reports whether PostgreSQL can store the name and tags: text
+// must be valid UTF-8 without NUL bytes.
+func storable(name string, tags []metrics.Tag) bool {
+	ok := func(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
+	if !ok(name) {
+		return false
+	}
+	for _, t := range tags {
+		if !ok(t.Key) || !ok(t.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// appendTagsJSON appends tags as a JSON object.
+func appendTagsJSON(dst []byte, tags []metrics.Tag) []byte {
+	dst = append(dst, '{')
+	for i, t := range tags {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, t.Key)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, t.Value)
+	}
+	return append(dst, '}')
+}
+
+// appendJSONString appends s, valid UTF-8, as a JSON string.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+func appendBucketIndexes(dst []byte, buckets []metrics.Bucket) []byte {
+	dst = append(dst, '{')
+	for i, bk := range buckets {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = strconv.AppendInt(dst, int64(bk.Index), 10)
+	}
+	return append(dst, '}')
+}
+
+func appendBucketCounts(dst []byte, buckets []metrics.Bucket) []byte {
+	dst = append(dst, '{')
+	for i, bk := range buckets {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = strconv.AppendUint(dst, min(bk.Count, math.MaxInt64), 10)
+	}
+	return append(dst, '}')
+}
