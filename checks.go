@@ -1,0 +1,61 @@
+package vitals
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/healthcheck"
+)
+
+// registerChecks adds the SDK's own lines to the health report: one per
+// exporter and one for refused series.
+func registerChecks(h *healthcheck.Health, rep *exporters.Reporter, cfg Config) {
+	started := time.Now()
+	for _, eh := range rep.Health() {
+		name := eh.Name
+		h.Register("Export "+name, func(context.Context) healthcheck.Result {
+			for _, eh := range rep.Health() {
+				if eh.Name == name {
+					return exporterResult(eh, cfg.FlushInterval, started, time.Now())
+				}
+			}
+			return healthcheck.Result{Status: healthcheck.Critical, Value: "exporter gone"}
+		})
+	}
+	h.Register("Refused series", func(context.Context) healthcheck.Result {
+		r := cfg.Registry.Refused()
+		refused := r.Invalid + r.KindConflict + r.OverLimit
+		value := fmt.Sprintf("%d (invalid %d, kind conflict %d, over limit %d), bad values %d",
+			refused, r.Invalid, r.KindConflict, r.OverLimit, r.BadValues)
+		if refused > 0 || r.BadValues > 0 {
+			return healthcheck.Result{Status: healthcheck.Warn, Value: value}
+		}
+		return healthcheck.Result{Status: healthcheck.Good, Value: value}
+	})
+}
+
+// exporterResult rates an exporter: GOOD while it delivers every interval,
+// WARN when it lags behind, CRITICAL when nothing got through for
+// five intervals.
+func exporterResult(eh exporters.ExporterHealth, interval time.Duration, started, now time.Time) healthcheck.Result {
+	last := "never"
+	since := now.Sub(started)
+	if !eh.LastSuccess.IsZero() {
+		since = now.Sub(eh.LastSuccess)
+		last = since.Round(time.Second).String() + " ago"
+	}
+	value := fmt.Sprintf("last success %s, queued %d, exported %d, dropped %d, rejected %d",
+		last, eh.Queued, eh.Exported, eh.Dropped, eh.Rejected)
+	if eh.LastError != "" && eh.LastErrorAt.After(eh.LastSuccess) {
+		value += ", last error: " + eh.LastError
+	}
+	switch {
+	case since > 5*interval:
+		return healthcheck.Result{Status: healthcheck.Critical, Value: value}
+	case since > 2*interval || eh.Queued > 1:
+		return healthcheck.Result{Status: healthcheck.Warn, Value: value}
+	}
+	return healthcheck.Result{Status: healthcheck.Good, Value: value}
+}
