@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func benchSnapshot(n int) metrics.Snapshot {
 // writer that sends one INSERT per row.
 func BenchmarkExport(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
-		b.Run(fmt.Sprintf("series=%d/unnest", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("series=%d/vitals", n), func(b *testing.B) {
 			e, _ := xpNew(b, Config{Timeout: time.Minute})
 			ctx := context.Background()
 			snap := benchSnapshot(n)
@@ -78,6 +79,7 @@ func BenchmarkExport(b *testing.B) {
 			// The same rows as Export, one statement (and round trip) each.
 			e.w.prepare(snap)
 			wb := &e.w.b
+			wb.literals()
 			sql := "INSERT INTO " + e.n.points + " (series_id, ts, total, count, sum, min, max, value, mean, stddev, " +
 				"p50, p75, p95, p99, p999, rate1, rate5, rate15, rate_mean, bucket_idx, bucket_cnt) VALUES " +
 				"($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::text::integer[], $21::text::bigint[]) " +
@@ -107,7 +109,7 @@ func BenchmarkExport(b *testing.B) {
 
 // BenchmarkEncode measures the client's share of a flush of 100,000
 // series, without a server: building the columns and encoding them as
-// pgx does for the statement's parameters.
+// COPY data (copy), or as the parameters of pointsSQL, as pgx does (insert).
 func BenchmarkEncode(b *testing.B) {
 	snap := benchSnapshot(100_000)
 	w := newWriter()
@@ -115,27 +117,42 @@ func BenchmarkEncode(b *testing.B) {
 	for i, id := range w.b.newIDs { // as after the first flush
 		w.known[id] = w.b.newCheck[i]
 	}
-	m := pgtype.NewMap()
-	oids := []uint32{pgtype.Int8ArrayOID}
-	for range numInts {
-		oids = append(oids, pgtype.Int8ArrayOID)
-	}
-	for range numFloats {
-		oids = append(oids, pgtype.Float8ArrayOID)
-	}
-	oids = append(oids, pgtype.TextArrayOID, pgtype.TextArrayOID)
-	var buf []byte
-	b.ReportAllocs()
-	for b.Loop() {
-		snap.Time = snap.Time.Add(time.Second)
-		w.prepare(snap)
-		buf = buf[:0]
-		for i, a := range w.b.args(false) {
-			var err error
-			if buf, err = m.Encode(oids[i], pgtype.BinaryFormatCode, a, buf); err != nil {
+	b.Run("copy", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			snap.Time = snap.Time.Add(time.Second)
+			w.prepare(snap)
+			r := newCopyReader(&w.b, snap.Time, w.copyBuf)
+			if _, err := io.Copy(io.Discard, struct{ io.Reader }{r}); err != nil {
 				b.Fatal(err)
 			}
+			w.copyBuf = r.close()
 		}
-	}
-	b.ReportMetric(float64(len(snap.Series)*b.N)/b.Elapsed().Seconds(), "points/s")
+		b.ReportMetric(float64(len(snap.Series)*b.N)/b.Elapsed().Seconds(), "points/s")
+	})
+	b.Run("insert", func(b *testing.B) {
+		m := pgtype.NewMap()
+		oids := []uint32{pgtype.Int8ArrayOID}
+		for range numInts {
+			oids = append(oids, pgtype.Int8ArrayOID)
+		}
+		for range numFloats {
+			oids = append(oids, pgtype.Float8ArrayOID)
+		}
+		oids = append(oids, pgtype.TextArrayOID, pgtype.TextArrayOID)
+		var buf []byte
+		b.ReportAllocs()
+		for b.Loop() {
+			snap.Time = snap.Time.Add(time.Second)
+			w.prepare(snap)
+			buf = buf[:0]
+			for i, a := range w.b.pointArgs() {
+				var err error
+				if buf, err = m.Encode(oids[i], pgtype.BinaryFormatCode, a, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(len(snap.Series)*b.N)/b.Elapsed().Seconds(), "points/s")
+	})
 }

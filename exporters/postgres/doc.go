@@ -66,6 +66,10 @@
 //     mean, stddev, p50, p75, p95, p99, p999, rate1, rate5, rate15,
 //     rate_mean, bucket_idx, bucket_cnt), primary key (series_id, ts): one
 //     row per series per snapshot, ts being the snapshot's time.
+//   - vitals_releases(service, version, host, pid, started_at): one row per
+//     process, written at its first successful Export from the snapshot's
+//     default tags, so that Reader.Releases and Reader.Compare know which
+//     releases ran where and when.
 //
 // Which columns are set depends on the kind; the others are NULL:
 //
@@ -100,15 +104,18 @@
 //
 // # Writes
 //
-// A flush is one statement, so one round trip and one transaction: each
-// column travels as one array parameter, expanded by unnest into an INSERT
-// ... SELECT. Series the process has not stored yet are upserted by the
-// same statement (INSERT ... ON CONFLICT (id) DO NOTHING) and then
-// remembered, up to half a million of them. A retried flush never stores a
-// point twice: the primary key (series_id, ts) refuses the duplicate and
-// the statement is sent again with ON CONFLICT DO NOTHING (see
-// Exporter.Export). Rows are sorted by series id, so the index takes them
-// in order.
+// A flush's points are written by one COPY (binary format) straight into
+// the partition of the snapshot's day, which Export ensures first: one
+// statement, so one transaction, and no tuple routing. Series the process
+// has not stored yet are upserted just before, by a statement of their own
+// (INSERT ... ON CONFLICT (id) DO NOTHING) that also detects hash
+// collisions, and then remembered, up to half a million of them. A
+// retried flush never stores a point twice: the primary key (series_id,
+// ts) makes the COPY fail as a whole, and the points are sent again by
+// INSERT ... SELECT unnest(...) ON CONFLICT DO NOTHING. A day without a
+// partition is written by that INSERT through the parent table, into the
+// default partition (see Exporter.Export). Rows are sorted by series id,
+// so the index takes them in order.
 //
 // # Errors
 //

@@ -24,7 +24,7 @@ type Exporter struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
 
-	sqlPoints, sqlPointsOnConflict, sqlPointsWithSeries string
+	sqlPoints, sqlPointsOnConflict, sqlSeries string
 
 	// Used by Export only, which the Reporter never calls concurrently.
 	w          *writer
@@ -36,6 +36,7 @@ type Exporter struct {
 	stopMaintenance context.CancelFunc
 	maintenanceDone chan struct{}
 	shutdown        atomic.Bool
+	releaseRecorded atomic.Bool // this process is in vitals_releases, see recordRelease
 }
 
 var (
@@ -70,7 +71,7 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 		collisions:          map[int64]bool{},
 		sqlPoints:           pointsSQL(newNames(cfg.Schema), false),
 		sqlPointsOnConflict: pointsSQL(newNames(cfg.Schema), true),
-		sqlPointsWithSeries: pointsWithSeriesSQL(newNames(cfg.Schema)),
+		sqlSeries:           seriesSQL(newNames(cfg.Schema)),
 	}
 	e.parts = partitions{pool: pool, n: e.n, ahead: cfg.PartitionsAhead, retention: cfg.Retention, log: cfg.Logger,
 		known: map[time.Time]bool{}, failed: map[time.Time]bool{}}
@@ -129,14 +130,15 @@ func (e *Exporter) maintain(ctx context.Context) {
 // Points returns how many rows Export writes for snap: one per series.
 func (e *Exporter) Points(snap metrics.Snapshot) int { return len(snap.Series) }
 
-// Export writes one row per series of snap, in one statement. Series left
-// out (invalid text, or an id already held by another series) are reported
-// as rejected with exporters.Rejected; errors of the connection or the
-// server are returned as they are, for the Reporter to retry. A retry never
-// duplicates a row: when any point of the snapshot is already stored, the
-// statement fails as a whole on the primary key and is sent again at once
-// with ON CONFLICT DO NOTHING, which is also used straight away for a
-// snapshot offered again after an error.
+// Export writes one row per series of snap, with COPY into the partition of
+// snap's day (see writer.go). Series left out (invalid text, or an id
+// already held by another series) are reported as rejected with
+// exporters.Rejected; errors of the connection or the server are returned
+// as they are, for the Reporter to retry. A retry never duplicates a row:
+// when any point of the snapshot is already stored, the COPY fails as a
+// whole on the primary key and the points are sent again at once by an
+// INSERT with ON CONFLICT DO NOTHING, which is also used straight away for
+// a snapshot offered again after an error.
 func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 	if e.shutdown.Load() {
 		return exporters.ErrShutdown
@@ -159,62 +161,113 @@ func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 		}
 		e.logCollision(d.id, "series", d.name, "reason", "another series of the same snapshot has this id")
 	}
+	if len(b.newIDs) > 0 {
+		bad, err := e.upsertSeries(ctx)
+		if err != nil {
+			return classify(err)
+		}
+		unverified := map[int64]bool{} // not to be cached as stored
+		collided := map[int64]bool{}   // whose points are not written
+		for _, c := range bad {
+			unverified[c.id] = true
+			if c.name == nil {
+				continue // stored concurrently by another process: checked at the next flush
+			}
+			collided[c.id] = true
+			rejected++
+			if reason == nil {
+				reason = fmt.Errorf("%w: id %d is stored as %s %s", errCollision, c.id, *c.name, *c.tags)
+			}
+			e.logCollision(c.id, "series", e.nameOf(c.id), "stored_name", *c.name, "stored_tags", *c.tags)
+		}
+		w.stored(unverified)
+		b.drop(collided)
+	}
 	if len(b.ids) > 0 {
-		ts := snap.Time
-		if len(b.newIDs) == 0 {
-			if err := e.writePoints(ctx, ts); err != nil {
-				return classify(err)
-			}
-		} else {
-			bad, err := e.writeWithSeries(ctx, ts)
-			if err != nil {
-				return classify(err)
-			}
-			skip := map[int64]bool{}
-			for _, c := range bad {
-				skip[c.id] = true
-				if c.name == nil {
-					continue // stored concurrently by another process: checked at the next flush
-				}
-				rejected++
-				if reason == nil {
-					reason = fmt.Errorf("%w: id %d is stored as %s %s", errCollision, c.id, *c.name, *c.tags)
-				}
-				e.logCollision(c.id, "series", e.nameOf(c.id), "stored_name", *c.name, "stored_tags", *c.tags)
-			}
-			w.stored(skip)
+		if _, err := e.writePoints(ctx, snap.Time); err != nil {
+			return classify(err)
 		}
 	}
+	e.recordRelease(ctx, snap) // once, at the first successful write
 	if rejected > 0 {
 		return exporters.Rejected(rejected, reason)
 	}
 	return nil
 }
 
-// writePoints writes the points of a flush whose series are all stored.
+// writeMode is how writePoints wrote a flush.
+type writeMode int
+
+const (
+	copied             writeMode = iota + 1 // COPY into the day's partition
+	inserted                                // pointsSQL through the parent
+	insertedOnConflict                      // pointsSQL with ON CONFLICT DO NOTHING
+)
+
+// writePoints writes the points of the batch, whose series are stored.
 //
-// Most flushes are written once and never conflict, and ON CONFLICT makes
-// PostgreSQL probe the primary key before each row and insert into it
-// after, almost doubling the cost of the insert. So the statement is first
-// sent without it: a point already stored (a retry of a flush that was
-// committed but whose answer was lost, or another process writing the same
-// series) fails it as a whole with a unique violation, and it is sent
-// again, at once, with ON CONFLICT DO NOTHING. A snapshot offered again
-// after a failed Export goes straight to the second form. Either way each
-// point is stored exactly once.
-func (e *Exporter) writePoints(ctx context.Context, ts time.Time) error {
-	args := append([]any{ts}, e.w.b.args(false)...)
-	if !ts.Equal(e.failedAt) {
-		_, err := e.pool.Exec(ctx, e.sqlPoints, args...)
-		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || pgErr.Code != uniqueViolation {
-			e.noteFailure(ts, err)
-			return err
-		}
+// Most flushes are written once and never conflict, so they are copied into
+// the day's partition, without the per-row probe of the primary key that ON
+// CONFLICT would cost (COPY has no ON CONFLICT anyway). A point already
+// stored (a retry of a flush that was committed but whose answer was lost,
+// or another process writing the same series) fails the COPY as a whole
+// with a unique violation, and the points are sent again, at once, by
+// INSERT ... ON CONFLICT DO NOTHING. A day without a known partition (its
+// creation failed, or it is past retention) or whose partition turns out
+// to be gone goes through the parent table, which routes the rows to the
+// default partition, by the same INSERT, first without ON CONFLICT. A
+// snapshot offered again after a failed Export goes straight to ON
+// CONFLICT. Either way each point is stored exactly once.
+func (e *Exporter) writePoints(ctx context.Context, ts time.Time) (mode writeMode, err error) {
+	defer func() { e.noteFailure(ts, err) }()
+	if ts.Equal(e.failedAt) {
+		return insertedOnConflict, e.insertPoints(ctx, ts, true)
 	}
-	_, err := e.pool.Exec(ctx, e.sqlPointsOnConflict, args...)
-	e.noteFailure(ts, err)
+	if e.parts.has(ts) {
+		mode, err = copied, e.copyPoints(ctx, ts)
+		if sqlState(err) == undefinedTable { // dropped since it was ensured
+			e.parts.forget(ts)
+			mode, err = inserted, e.insertPoints(ctx, ts, false)
+		}
+	} else {
+		mode, err = inserted, e.insertPoints(ctx, ts, false)
+	}
+	if sqlState(err) == uniqueViolation {
+		mode, err = insertedOnConflict, e.insertPoints(ctx, ts, true)
+	}
+	return mode, err
+}
+
+// copyPoints copies the batch into the partition of ts's day.
+func (e *Exporter) copyPoints(ctx context.Context, ts time.Time) error {
+	conn, err := e.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	r := newCopyReader(&e.w.b, ts, e.w.copyBuf)
+	_, err = conn.Conn().PgConn().CopyFrom(ctx, r, copySQL(e.n, dayOf(ts)))
+	e.w.copyBuf = r.close()
 	return err
+}
+
+// insertPoints writes the batch through the parent table by pointsSQL.
+func (e *Exporter) insertPoints(ctx context.Context, ts time.Time, onConflict bool) error {
+	sql := e.sqlPoints
+	if onConflict {
+		sql = e.sqlPointsOnConflict
+	}
+	_, err := e.pool.Exec(ctx, sql, append([]any{ts}, e.w.b.pointArgs()...)...)
+	return err
+}
+
+// sqlState returns the SQLSTATE of err, "" when it is not a server error.
+func sqlState(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
 }
 
 // noteFailure remembers the time of a snapshot whose write failed, or
@@ -232,8 +285,10 @@ type badSeries struct {
 	name, tags *string
 }
 
-func (e *Exporter) writeWithSeries(ctx context.Context, ts time.Time) ([]badSeries, error) {
-	rows, err := e.pool.Query(ctx, e.sqlPointsWithSeries, append([]any{ts}, e.w.b.args(true)...)...)
+// upsertSeries stores the batch's new series and returns those that could
+// not be verified as stored under their name and tags; see seriesSQL.
+func (e *Exporter) upsertSeries(ctx context.Context) ([]badSeries, error) {
+	rows, err := e.pool.Query(ctx, e.sqlSeries, e.w.b.seriesArgs()...)
 	if err != nil {
 		return nil, err
 	}
@@ -327,5 +382,8 @@ func permanent(code string) bool {
 	return false
 }
 
-// uniqueViolation is the SQLSTATE of a duplicate key.
-const uniqueViolation = "23505"
+// The SQLSTATEs of a duplicate key and of a missing table.
+const (
+	uniqueViolation = "23505"
+	undefinedTable  = "42P01"
+)

@@ -165,6 +165,21 @@ func (p *partitions) ensure(ctx context.Context, t time.Time) error {
 	return nil
 }
 
+// has reports whether t's day is known to have a partition.
+func (p *partitions) has(t time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.known[dayOf(t)]
+}
+
+// forget records that t's day was found without a partition (dropped
+// behind our back), so that the next ensure creates it again.
+func (p *partitions) forget(t time.Time) {
+	p.mu.Lock()
+	delete(p.known, dayOf(t))
+	p.mu.Unlock()
+}
+
 // expired reports whether all of day is older than the retention at now.
 func (p *partitions) expired(day, now time.Time) bool {
 	return !day.AddDate(0, 0, 1).After(now.Add(-p.retention))

@@ -16,7 +16,7 @@ import (
 // ErrInvalidQuery is returned, wrapped with the reason, by Range for a
 // RangeQuery it cannot run: a missing or contradictory series selection,
 // From not before To, an unknown Aggregate, a bad Step or MaxPoints.
-var ErrInvalidQuery = errors.New("postgres: invalid range query")
+var ErrInvalidQuery = errors.New("postgres: invalid query")
 
 // The values of RangeQuery.Aggregate.
 const (

@@ -18,6 +18,7 @@ type names struct {
 	series   string // "schema"."vitals_series"
 	points   string // "schema"."vitals_points"
 	fallback string // "schema"."vitals_points_default"
+	releases string // "schema"."vitals_releases"
 }
 
 func newNames(schema string) names {
@@ -29,6 +30,7 @@ func newNames(schema string) names {
 		series:   q("vitals_series"),
 		points:   q("vitals_points"),
 		fallback: q("vitals_points_default"),
+		releases: q("vitals_releases"),
 	}
 }
 
@@ -57,7 +59,7 @@ type migration func(ctx context.Context, tx pgx.Tx, n names, now time.Time) erro
 
 // migrations are applied in order; migrations[i] creates version i+1.
 // Append new ones, never edit the applied ones.
-var migrations = []migration{migrate1}
+var migrations = []migration{migrate1, migrate2}
 
 // migrate creates the schema and its tables if needed, then applies the
 // missing numbered migrations in order, in one transaction under the
@@ -164,6 +166,30 @@ func migrate1(ctx context.Context, tx pgx.Tx, n names, now time.Time) error {
 	}
 	for d := 0; d <= defaultPartitionsAhead; d++ {
 		if _, err := createPartition(ctx, tx, n, dayOf(now).AddDate(0, 0, d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrate2 adds vitals_releases, the release markers: one row per process
+// (service, version, host, pid, start time), written by the Exporter at its
+// first successful Export and read by Reader.Releases and Reader.Compare.
+// It stays small (one row per process start), so under Citus it is a
+// reference table (see SCALING.md).
+func migrate2(ctx context.Context, tx pgx.Tx, n names, _ time.Time) error {
+	ddl := []string{
+		`CREATE TABLE ` + n.releases + ` (
+			service    text        NOT NULL,
+			version    text        NOT NULL,
+			host       text        NOT NULL,
+			pid        integer     NOT NULL,
+			started_at timestamptz NOT NULL,
+			PRIMARY KEY (service, version, host, pid, started_at)
+		)`,
+	}
+	for _, stmt := range ddl {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
 			return err
 		}
 	}

@@ -2,40 +2,57 @@ package postgres
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/vitals-go/vitals/metrics"
 )
 
-// Write strategy. A flush is ONE statement, so ONE round trip and one
-// implicit transaction: the points travel as one array per column and are
-// expanded server side by unnest into INSERT ... SELECT ... ON CONFLICT
-// (series_id, ts) DO NOTHING. The snapshot time is the same for every row,
-// so it is sent once as a scalar rather than as an array. When the flush
-// has series this process has not stored yet, the same statement upserts
-// them first in a data-modifying CTE and leaves out the points of any whose
-// id already belongs to another name or tags (a hash collision), returning
-// those so they can be reported; see pointsWithSeriesSQL.
+// Write strategy. A flush writes its points with COPY in binary format
+// straight into the partition of the snapshot's day: the snapshot time is
+// the same for every row, and Export ensures that partition before writing.
+// COPY into the partition spares the server the tuple routing, the parsing
+// of one statement's worth of array parameters, the unnesting and the text
+// to array casts, leaving it little but the heap and primary key inserts.
+// The rows are encoded here as pgconn reads them (see copyReader), so that
+// encoding, sending and inserting overlap. COPY is one statement, so one
+// implicit transaction: it stores all the rows or none.
 //
-// The bucket arrays differ in length from row to row, and unnest cannot
-// take them as a ragged 2-D array, so each row's buckets travel as the text
-// of an array literal ("{3,17,40}") in a text[] and are cast per row. We
-// chose this over COPY into a staging table followed by INSERT ... SELECT:
-// COPY needs a transaction around three exchanges (BEGIN+COPY, the COPY
-// data, INSERT+COMMIT), whereas the literal costs only array_in per row on
-// the server, a small share of the insert, and keeps one round trip and
-// one statement whose failure leaves nothing behind.
+// COPY has no ON CONFLICT. A point already stored (a retry of a flush that
+// was committed but whose answer was lost, or another process writing the
+// same series) fails it with a unique violation, and the flush is then
+// written again by INSERT ... SELECT unnest(...) ON CONFLICT (series_id, ts)
+// DO NOTHING through the parent table (pointsSQL), which skips the stored
+// points; a snapshot offered again after a failed Export goes to that
+// statement straight away. When the day has no partition (its creation
+// failed, it is past retention, or it was dropped since), the points go
+// through the parent by the same INSERT, first without ON CONFLICT, and
+// tuple routing puts them in the default partition. That statement sends
+// each column as one array; the bucket arrays, which differ in length from
+// row to row and cannot be unnested from a ragged 2-D array, travel as the
+// text of array literals ("{3,17,40}") cast per row, built only when the
+// statement is used. See Exporter.writePoints.
 //
-// Retrying a flush is harmless: points already stored are skipped by ON
-// CONFLICT, and series by ON CONFLICT (id) DO NOTHING.
+// Series this process has not stored yet are upserted before the points,
+// by a statement of their own (seriesSQL) that returns those whose id is
+// already stored for another name or tags (a hash collision): their points
+// are taken out of the batch before it is written. A flush whose points
+// then fail leaves its new series stored, which is harmless: the retry
+// finds them stored as they are. Retrying a flush never duplicates a row:
+// points already stored are skipped by ON CONFLICT, and series by ON
+// CONFLICT (id) DO NOTHING.
 
 // The int8 and float8 columns of vitals_points after series_id and ts, in
 // table order.
@@ -83,41 +100,38 @@ func pointsSQL(n names, onConflict bool) string {
 	return sql
 }
 
-// pointsWithSeriesSQL is pointsSQL preceded by the upsert of the series
-// given in $N.. (ids, names, tags as JSON text, kinds, units). The series
-// of the flush that were neither inserted by it nor found stored under the
-// same name and tags are returned as (id, stored name, stored tags): with a
-// stored name, a collision, whose points are not written; with a NULL
-// name, a row committed by another process after this statement's snapshot
-// was taken, so not verifiable now (its points are written, and the series
-// is checked again at the next flush).
-func pointsWithSeriesSQL(n names) string {
-	cols, sel, from := pointsColumns()
-	const k = 3 + numInts + numFloats + 2 // first series parameter
-	p := func(i int) string { return "$" + strconv.Itoa(k+i) }
+// seriesSQL upserts the series given in $1.. (ids, names, tags as JSON
+// text, kinds, units) and returns those that were neither inserted by it
+// nor found stored under the same name and tags, as (id, stored name,
+// stored tags): with a stored name, a collision, whose points must not be
+// written; with a NULL name, a row committed by another process after this
+// statement's snapshot was taken, so not verifiable now (its points are
+// written, and the series is checked again at the next flush).
+func seriesSQL(n names) string {
 	return "WITH s_in AS (\n" +
-		"  SELECT * FROM unnest(" + p(0) + "::bigint[], " + p(1) + "::text[], " + p(2) + "::text[], " + p(3) + "::text[], " + p(4) + "::text[])\n" +
+		"  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])\n" +
 		"    AS t(id, name, tags, kind, unit)\n" +
 		"), s_ins AS (\n" +
 		"  INSERT INTO " + n.series + " (id, name, tags, kind, unit)\n" +
 		"  SELECT id, name, tags::jsonb, kind, unit FROM s_in\n" +
 		"  ON CONFLICT (id) DO NOTHING RETURNING id\n" +
-		"), s_bad AS (\n" +
-		"  SELECT i.id, s.name, s.tags::text AS tags FROM s_in i\n" +
-		"  LEFT JOIN " + n.series + " s ON s.id = i.id\n" +
-		"  WHERE NOT EXISTS (SELECT 1 FROM s_ins WHERE s_ins.id = i.id)\n" +
-		"    AND (s.id IS NULL OR s.name <> i.name OR s.tags <> i.tags::jsonb)\n" +
-		"), p_ins AS (\n" +
-		"  INSERT INTO " + n.points + " (" + cols + ")\n" +
-		"  SELECT " + sel + "\n  FROM " + from + "\n" +
-		"  WHERE NOT EXISTS (SELECT 1 FROM s_bad WHERE s_bad.id = u.series_id AND s_bad.name IS NOT NULL)\n" +
-		"  ON CONFLICT (series_id, ts) DO NOTHING\n" +
 		")\n" +
-		"SELECT id, name, tags FROM s_bad"
+		"SELECT i.id, s.name, s.tags::text AS tags FROM s_in i\n" +
+		"LEFT JOIN " + n.series + " s ON s.id = i.id\n" +
+		"WHERE NOT EXISTS (SELECT 1 FROM s_ins WHERE s_ins.id = i.id)\n" +
+		"  AND (s.id IS NULL OR s.name <> i.name OR s.tags <> i.tags::jsonb)"
+}
+
+// copySQL copies a flush's points, as copyReader encodes them, into the
+// partition of day. Without ON CONFLICT, which COPY lacks, a point already
+// stored fails it with a unique violation, and it inserts nothing.
+func copySQL(n names, day time.Time) string {
+	cols, _, _ := pointsColumns()
+	return "COPY " + pgx.Identifier{n.schema, partitionName(day)}.Sanitize() + " (" + cols + ") FROM STDIN (FORMAT binary)"
 }
 
 // pointsColumns returns the column list, the select list and the FROM
-// item shared by both statements. The arrays are expanded by unnest calls
+// item of pointsSQL (and the column list of copySQL). The arrays are expanded by unnest calls
 // in a select list, which PostgreSQL runs in lockstep and streams (a
 // ProjectSet node), rather than by unnest(a, b, ...) in FROM, which
 // materialises every array in its own tuplestore first and, for 100,000
@@ -157,7 +171,7 @@ var errCollision = errors.New("series id collision")
 // errInvalidText is the reason given for a series PostgreSQL cannot store.
 var errInvalidText = errors.New("name or tag is not valid UTF-8 or holds a NUL byte")
 
-// writer turns snapshots into the columns of one statement. It keeps its
+// writer turns snapshots into the columns of a flush. It keeps its
 // buffers from one flush to the next; it is not safe for concurrent use.
 type writer struct {
 	seed  maphash.Seed
@@ -166,11 +180,10 @@ type writer struct {
 	defaults []metrics.Tag // the snapshot's default tags, sorted
 	tags     []metrics.Tag // one series' merged tags
 	keys     []seriesKey
-	lits     []byte // bucket array literals of the flush
-	ends     []span
 	json     []byte
 
-	b batch
+	b       batch
+	copyBuf []byte // kept from one copyReader to the next
 }
 
 // seriesKey is a series of the snapshot, by id.
@@ -180,15 +193,18 @@ type seriesKey struct {
 	index int // in Snapshot.Series
 }
 
-// span is where a row's bucket literals end in writer.lits; -1 for none.
-type span struct{ idx, cnt int }
-
 // batch is one flush, column by column.
 type batch struct {
-	ids     column[nullInt8]
-	ints    [numInts]column[nullInt8]
-	floats  [numFloats]column[nullFloat8]
-	buckets [2]column[nullText] // bucket_idx, bucket_cnt literals
+	ids    column[nullInt8]
+	ints   [numInts]column[nullInt8]
+	floats [numFloats]column[nullFloat8]
+	// Each row's buckets (nil for NULL), pointing into the snapshot, and,
+	// built from them by literals for pointsSQL only, the bucket_idx and
+	// bucket_cnt array literals.
+	bkts    [][]metrics.Bucket
+	buckets [2]column[nullText]
+	lits    []byte
+	litsOK  bool // buckets holds the literals of bkts
 
 	// Series not known to be stored yet, for the upsert.
 	newIDs                                []int64
@@ -283,7 +299,7 @@ func (w *writer) prepare(snap metrics.Snapshot) {
 	for i := range b.floats {
 		b.floats[i] = b.floats[i][:0]
 	}
-	b.buckets[0], b.buckets[1] = b.buckets[0][:0], b.buckets[1][:0]
+	b.bkts, b.litsOK = b.bkts[:0], false
 	b.newIDs, b.newNames, b.newTags, b.newKinds, b.newUnits, b.newCheck =
 		b.newIDs[:0], b.newNames[:0], b.newTags[:0], b.newKinds[:0], b.newUnits[:0], b.newCheck[:0]
 	b.rejected, b.reason, b.dupes = 0, nil, b.dupes[:0]
@@ -310,7 +326,6 @@ func (w *writer) prepare(snap metrics.Snapshot) {
 		return cmp.Compare(a.index, b.index)
 	})
 
-	w.lits, w.ends = w.lits[:0], w.ends[:0]
 	var prev *seriesKey // the last series given a row
 	for k := range w.keys {
 		key := &w.keys[k]
@@ -367,15 +382,12 @@ func (w *writer) prepare(snap metrics.Snapshot) {
 				setRates(&r, s.Rates)
 			}
 		}
-		sp := span{-1, -1}
+		var bkts []metrics.Bucket
 		if (s.Kind == metrics.KindHistogram || s.Kind == metrics.KindTimer) &&
 			s.Summary.Count != 0 && len(s.Summary.Buckets) > 0 {
-			w.lits = appendBucketIndexes(w.lits, s.Summary.Buckets)
-			sp.idx = len(w.lits)
-			w.lits = appendBucketCounts(w.lits, s.Summary.Buckets)
-			sp.cnt = len(w.lits)
+			bkts = s.Summary.Buckets
 		}
-		w.ends = append(w.ends, sp)
+		b.bkts = append(b.bkts, bkts)
 		for c, v := range r.ints {
 			b.ints[c] = append(b.ints[c], v)
 		}
@@ -383,25 +395,12 @@ func (w *writer) prepare(snap metrics.Snapshot) {
 			b.floats[c] = append(b.floats[c], v)
 		}
 	}
-
-	// The literals were appended to one buffer; cut it into strings now
-	// that it is complete.
-	lits := string(w.lits)
-	start := 0
-	for _, sp := range w.ends {
-		var idx, cnt nullText
-		if sp.idx >= 0 {
-			idx, cnt = nullText{lits[start:sp.idx], true}, nullText{lits[sp.idx:sp.cnt], true}
-			start = sp.cnt
-		}
-		b.buckets[0] = append(b.buckets[0], idx)
-		b.buckets[1] = append(b.buckets[1], cnt)
-	}
 }
 
-// args returns the statement's arguments after $1, the snapshot time.
-func (b *batch) args(withSeries bool) []any {
-	a := make([]any, 0, 1+numInts+numFloats+2+5)
+// pointArgs returns the arguments of pointsSQL after $1, the snapshot time.
+func (b *batch) pointArgs() []any {
+	b.literals()
+	a := make([]any, 0, 1+numInts+numFloats+2)
 	a = append(a, b.ids)
 	for c := range b.ints {
 		a = append(a, b.ints[c])
@@ -409,11 +408,214 @@ func (b *batch) args(withSeries bool) []any {
 	for c := range b.floats {
 		a = append(a, b.floats[c])
 	}
-	a = append(a, b.buckets[0], b.buckets[1])
-	if withSeries {
-		a = append(a, b.newIDs, b.newNames, b.newTags, b.newKinds, b.newUnits)
+	return append(a, b.buckets[0], b.buckets[1])
+}
+
+// seriesArgs returns the arguments of seriesSQL.
+func (b *batch) seriesArgs() []any {
+	return []any{b.newIDs, b.newNames, b.newTags, b.newKinds, b.newUnits}
+}
+
+// literals fills b.buckets with the text of each row's bucket arrays.
+func (b *batch) literals() {
+	if b.litsOK {
+		return
 	}
-	return a
+	b.lits = b.lits[:0]
+	for _, bkts := range b.bkts {
+		if bkts != nil {
+			b.lits = appendBucketIndexes(b.lits, bkts)
+			b.lits = appendBucketCounts(b.lits, bkts)
+		}
+	}
+	// The literals were appended to one buffer; cut it into strings now
+	// that it is complete, in the order they were appended.
+	lits := string(b.lits)
+	b.buckets[0], b.buckets[1] = b.buckets[0][:0], b.buckets[1][:0]
+	for _, bkts := range b.bkts {
+		var idx, cnt nullText
+		if bkts != nil {
+			n := strings.IndexByte(lits, '}') + 1
+			idx, lits = nullText{lits[:n], true}, lits[n:]
+			n = strings.IndexByte(lits, '}') + 1
+			cnt, lits = nullText{lits[:n], true}, lits[n:]
+		}
+		b.buckets[0] = append(b.buckets[0], idx)
+		b.buckets[1] = append(b.buckets[1], cnt)
+	}
+	b.litsOK = true
+}
+
+// drop takes the rows of the series in ids out of the batch.
+func (b *batch) drop(ids map[int64]bool) {
+	if len(ids) == 0 {
+		return
+	}
+	keep := 0
+	for i, id := range b.ids {
+		if ids[id.v] {
+			continue
+		}
+		b.ids[keep] = id
+		for c := range b.ints {
+			b.ints[c][keep] = b.ints[c][i]
+		}
+		for c := range b.floats {
+			b.floats[c][keep] = b.floats[c][i]
+		}
+		b.bkts[keep] = b.bkts[i]
+		keep++
+	}
+	b.ids = b.ids[:keep]
+	for c := range b.ints {
+		b.ints[c] = b.ints[c][:keep]
+	}
+	for c := range b.floats {
+		b.floats[c] = b.floats[c][:keep]
+	}
+	b.bkts = b.bkts[:keep]
+	b.litsOK = false
+}
+
+// copyReader is the batch as COPY data in binary format (see "Binary
+// Format" in the PostgreSQL documentation of COPY): a header, one tuple of
+// copyFields fields per row, each field its length (-1 for NULL) and its
+// value as the type's binary send function writes it, then a trailer. Rows
+// are encoded as they are read, a buffer at a time.
+//
+// pgconn reads it from a goroutine of its own, which, when the connection
+// fails, may still be reading after CopyFrom has returned. So Read holds a
+// lock, and close, called once CopyFrom has returned, makes later reads
+// fail without touching the batch, which the next flush reuses.
+type copyReader struct {
+	mu     sync.Mutex
+	closed bool
+
+	b    *batch
+	ts   int64 // the snapshot time, in microseconds since 2000-01-01 UTC
+	row  int   // the next row to encode; -1 before the header
+	buf  []byte
+	off  int // read position in buf
+	done bool
+}
+
+// copyFields is the number of columns of vitals_points.
+const copyFields = 2 + numInts + numFloats + 2
+
+// The OIDs of the element types of bucket_idx and bucket_cnt.
+const (
+	int4OID = 23
+	int8OID = 20
+)
+
+// copyHeader is the signature, the flags (no OIDs) and the length of the
+// header extension (none).
+const copyHeader = "PGCOPY\n\xff\r\n\x00" + "\x00\x00\x00\x00" + "\x00\x00\x00\x00"
+
+// errCopyClosed is returned by the reads of a closed copyReader.
+var errCopyClosed = errors.New("postgres: COPY data read after the COPY ended")
+
+// newCopyReader reads b's rows at ts, encoding them in buf (reused). ts is
+// encoded as pgx encodes a timestamptz parameter, truncated to the
+// microsecond, so that a point written by COPY and the same point sent
+// again by pointsSQL are equal.
+func newCopyReader(b *batch, ts time.Time, buf []byte) *copyReader {
+	const unixToY2K = 946_684_800 * 1_000_000
+	return &copyReader{b: b, ts: ts.Unix()*1_000_000 + int64(ts.Nanosecond())/1000 - unixToY2K, row: -1, buf: buf[:0]}
+}
+
+func (r *copyReader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return 0, errCopyClosed
+	}
+	for r.off == len(r.buf) {
+		if r.done {
+			return 0, io.EOF
+		}
+		r.fill(len(p))
+	}
+	n := copy(p, r.buf[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// close ends r's reads and returns its buffer, for the next copyReader.
+func (r *copyReader) close() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	buf := r.buf
+	r.buf, r.b = nil, nil
+	return buf
+}
+
+// fill encodes the next rows into r.buf, about size bytes of them.
+func (r *copyReader) fill(size int) {
+	buf := r.buf[:0]
+	if r.row < 0 {
+		buf = append(buf, copyHeader...)
+		r.row = 0
+	}
+	b := r.b
+	for ; r.row < len(b.ids) && len(buf) < size; r.row++ {
+		i := r.row
+		buf = binary.BigEndian.AppendUint16(buf, copyFields)
+		buf = appendCopyInt8(buf, nullInt8{b.ids[i].v, true})
+		buf = appendCopyInt8(buf, nullInt8{r.ts, true})
+		for c := range b.ints {
+			buf = appendCopyInt8(buf, b.ints[c][i])
+		}
+		for c := range b.floats {
+			f := b.floats[c][i]
+			buf = appendCopyInt8(buf, nullInt8{int64(math.Float64bits(f.v)), f.valid})
+		}
+		buf = appendCopyBuckets(buf, b.bkts[i])
+	}
+	if r.row == len(b.ids) {
+		buf = binary.BigEndian.AppendUint16(buf, 0xffff) // the trailer
+		r.done = true
+	}
+	r.buf, r.off = buf, 0
+}
+
+// appendCopyInt8 appends an 8-byte field: an int8, or the bits of a float8.
+func appendCopyInt8(buf []byte, v nullInt8) []byte {
+	if !v.valid {
+		return binary.BigEndian.AppendUint32(buf, math.MaxUint32) // -1: NULL
+	}
+	buf = binary.BigEndian.AppendUint32(buf, 8)
+	return binary.BigEndian.AppendUint64(buf, uint64(v.v))
+}
+
+// appendCopyBuckets appends the bucket_idx (integer[]) and bucket_cnt
+// (bigint[]) fields: NULL for no buckets, else a one-dimensional array
+// with lower bound 1 and no NULL elements.
+func appendCopyBuckets(buf []byte, bkts []metrics.Bucket) []byte {
+	if bkts == nil {
+		return binary.BigEndian.AppendUint64(buf, math.MaxUint64) // NULL, NULL
+	}
+	be := binary.BigEndian
+	header := func(buf []byte, width int, oid uint32) []byte {
+		buf = be.AppendUint32(buf, uint32(20+len(bkts)*(4+width))) // field length
+		buf = be.AppendUint32(buf, 1)                              // dimensions
+		buf = be.AppendUint32(buf, 0)                              // flags: no NULL elements
+		buf = be.AppendUint32(buf, oid)                            // element type
+		buf = be.AppendUint32(buf, uint32(len(bkts)))              // length of the dimension
+		return be.AppendUint32(buf, 1)                             // its lower bound
+	}
+	buf = header(buf, 4, int4OID)
+	for _, bk := range bkts {
+		buf = be.AppendUint32(buf, 4)
+		buf = be.AppendUint32(buf, uint32(bk.Index))
+	}
+	buf = header(buf, 8, int8OID)
+	for _, bk := range bkts {
+		buf = be.AppendUint32(buf, 8)
+		buf = be.AppendUint64(buf, min(bk.Count, math.MaxInt64))
+	}
+	return buf
 }
 
 // stored records the flush's new series as stored, except those in skip.

@@ -1,0 +1,145 @@
+package postgres
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// TestExporterRecordsRelease runs an Exporter on snapshots with the default
+// tags service, version and host: its first successful Export records the
+// process in vitals_releases, once; a Reader lists the release.
+func TestExporterRecordsRelease(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{})
+	ctx := xpCtx(t)
+	snap := metrics.Snapshot{
+		Time:        time.Now().Truncate(time.Second),
+		DefaultTags: []metrics.Tag{{Key: "host", Value: "web-1"}, {Key: "service", Value: "alerts"}, {Key: "version", Value: "v42"}},
+		Series:      []metrics.Series{{Name: "jobs.done", Kind: metrics.KindCounter, Count: 3}},
+	}
+	count := func() int {
+		t.Helper()
+		var n int
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+e.n.releases).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("%d release rows before the first Export", n)
+	}
+	for i := range 3 {
+		snap.Time = snap.Time.Add(time.Duration(i) * time.Second)
+		if err := e.Export(ctx, snap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var service, version, host string
+	var pid int32
+	var started time.Time
+	err := pool.QueryRow(ctx, "SELECT service, version, host, pid, started_at FROM "+e.n.releases).
+		Scan(&service, &version, &host, &pid, &started)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 || service != "alerts" || version != "v42" || host != "web-1" || int(pid) != os.Getpid() ||
+		!started.Equal(processStart.Truncate(time.Microsecond)) {
+		t.Errorf("%d rows, first (%s, %s, %s, %d, %v); want 1 row (alerts, v42, web-1, %d, %v)",
+			n, service, version, host, pid, started, os.Getpid(), processStart)
+	}
+
+	r, err := NewReader(ctx, e.cfg.URL, e.cfg.Schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rels, err := r.Releases(ctx, "alerts")
+	if err != nil || len(rels) != 1 || rels[0].Version != "v42" || rels[0].Hosts != 1 || !rels[0].FirstStart.Equal(started) {
+		t.Errorf("Releases = %+v, %v", rels, err)
+	}
+}
+
+// TestExporterReleaseNeedsVersion: without a version default tag, nothing
+// is recorded.
+func TestExporterReleaseNeedsVersion(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{})
+	ctx := xpCtx(t)
+	snap := metrics.Snapshot{
+		Time:        time.Now().Truncate(time.Second),
+		DefaultTags: []metrics.Tag{{Key: "host", Value: "web-1"}, {Key: "service", Value: "alerts"}},
+		Series:      []metrics.Series{{Name: "jobs.done", Kind: metrics.KindCounter, Count: 3}},
+	}
+	if err := e.Export(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+e.n.releases).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d release rows, want none without a version tag", n)
+	}
+}
+
+func TestReleaseOf(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		tags                   []metrics.Tag
+		service, version, host string
+		ok                     bool
+	}{
+		{nil, "", "", "", false},
+		{[]metrics.Tag{{Key: "service", Value: "s"}}, "s", "", "", false},
+		{[]metrics.Tag{{Key: "version", Value: "v"}}, "", "v", "", false},
+		{[]metrics.Tag{{Key: "host", Value: "h"}, {Key: "service", Value: "s"}, {Key: "version", Value: "v"}}, "s", "v", "h", true},
+		{[]metrics.Tag{{Key: "service", Value: "s"}, {Key: "version", Value: "v"}}, "s", "v", "", true},
+	} {
+		s, v, h, ok := releaseOf(metrics.Snapshot{DefaultTags: tc.tags})
+		if s != tc.service || v != tc.version || h != tc.host || ok != tc.ok {
+			t.Errorf("releaseOf(%v) = %q %q %q %v", tc.tags, s, v, h, ok)
+		}
+	}
+}
+
+// TestMigrate2OnVersion1 upgrades a schema left at version 1 (as an older
+// exporter created it): migrate adds vitals_releases and records version 2.
+func TestMigrate2OnVersion1(t *testing.T) {
+	t.Parallel()
+	pool, _ := xpPool(t)
+	ctx := xpCtx(t)
+	schema := xpSchema(t)
+	n := newNames(schema)
+	t.Cleanup(func() { _, _ = pool.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+n.quoted+" CASCADE") })
+	if err := migrate(ctx, pool, schema); err != nil {
+		t.Fatal(err)
+	}
+	// Back to version 1.
+	if _, err := pool.Exec(ctx, "DROP TABLE "+n.releases+"; DELETE FROM "+n.version+" WHERE version = 2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, pool, schema); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := pool.Query(ctx, "SELECT version FROM "+n.version+" ORDER BY version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exists bool
+	if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", n.releases).Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
+	if !exists || len(versions) != 2 || versions[1] != 2 {
+		t.Errorf("after the upgrade: vitals_releases exists %v, versions %v; want true, [1 2]", exists, versions)
+	}
+}
