@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vitals-go/vitals/healthcheck"
+)
+
+// The exit statuses of `vitals health`, the report's status in the order
+// of monitoring plugins (0 OK, 1 warning, 2 critical, 3 unknown). A usage
+// error also exits with 2, like every command.
+const (
+	healthGood        = 0
+	healthWarn        = 1
+	healthCritical    = 2
+	healthUnreachable = 3
+)
+
+// maxReport bounds what health reads from a socket. A report of the
+// largest size healthcheck writes (fields of 200 bytes) with a thousand
+// checks fits.
+const maxReport = 1 << 20
+
+// runHealth runs `vitals health`: it reads the text report from a health
+// socket, prints it (as received, or with -json as a healthcheck.Report in
+// JSON) and returns the exit status of the report's status.
+func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("health", stderr, "[-json] [-timeout D] host:port|/path/to/socket")
+	asJSON := fs.Bool("json", false, "print the report as JSON, in the shape of the /healthz handler (parsed from the text report: uptime in whole seconds, time when it was read)")
+	timeout := fs.Duration("timeout", 5*time.Second, "give up on connecting and reading after this long")
+	pos, err := parseFlags(fs, args)
+	if err == nil {
+		switch {
+		case len(pos) != 1:
+			err = usagef("want one address (host:port, or the path of a unix socket), got %d arguments", len(pos))
+		case *timeout <= 0:
+			err = usagef("-timeout must be positive, got %v", *timeout)
+		}
+	}
+	if err != nil {
+		return exitStatus(stderr, "health", err)
+	}
+	addr := pos[0]
+
+	text, err := readReport(ctx, addr, *timeout)
+	if err != nil {
+		fmt.Fprintf(stderr, "vitals health: %s: %v\n", addr, err)
+		return healthUnreachable
+	}
+	report, err := parseReport(text)
+	if err != nil {
+		fmt.Fprintf(stderr, "vitals health: %s: not a health report: %v\n%s", addr, err, text)
+		return healthUnreachable
+	}
+	report.Time = time.Now()
+	if *asJSON {
+		b, err := json.MarshalIndent(report, "", "  ")
+		if err != nil { // a parsed report always encodes
+			fmt.Fprintf(stderr, "vitals health: %v\n", err)
+			return healthUnreachable
+		}
+		stdout.Write(append(b, '\n'))
+	} else {
+		io.WriteString(stdout, text)
+	}
+	switch report.Status {
+	case healthcheck.Good:
+		return healthGood
+	case healthcheck.Warn:
+		return healthWarn
+	default:
+		return healthCritical
+	}
+}
+
+// readReport connects to the health socket at addr (a unix socket when it
+// holds a '/'), and reads what it says until it closes the connection.
+func readReport(ctx context.Context, addr string, timeout time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	network := "tcp"
+	if strings.Contains(addr, "/") {
+		network = "unix"
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, network, addr)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	if err := conn.SetDeadline(deadline); err != nil {
+		return "", err
+	}
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) }) // on SIGINT
+	defer stop()
+	b, err := io.ReadAll(io.LimitReader(conn, maxReport+1))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("reading the report: %w", err)
+	case len(b) > maxReport:
+		return "", fmt.Errorf("the report is larger than %d bytes", maxReport)
+	case len(b) == 0:
+		return "", errors.New("the connection closed without a report")
+	}
+	return string(b), nil
+}
+
+// parseReport parses the text form of a health report (see
+// healthcheck.Report.WriteText). The text has no time and a rounded
+// uptime, so Time is left zero and Uptime is in whole seconds.
+//
+// A check line is "STATUS name: value"; the name is taken to end at the
+// first ": " (or a final ':'), so a check whose name holds ": " is split
+// there.
+func parseReport(text string) (healthcheck.Report, error) {
+	var r healthcheck.Report
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if len(lines) == 1 && strings.HasPrefix(lines[0], "BUSY") {
+		return r, fmt.Errorf("the server is busy: %s", lines[0])
+	}
+	if len(lines) < 2 {
+		return r, errors.New("want a header line and a status line")
+	}
+	r.Header = lines[0]
+
+	// "WARN up 3h12m5s pid 4242"
+	f := strings.Fields(lines[1])
+	if len(f) != 5 || f[1] != "up" || f[3] != "pid" {
+		return r, fmt.Errorf("line 2: want \"STATUS up DURATION pid N\", got %q", lines[1])
+	}
+	if err := r.Status.UnmarshalText([]byte(f[0])); err != nil {
+		return r, fmt.Errorf("line 2: %v", err)
+	}
+	up, err := time.ParseDuration(f[2])
+	if err != nil {
+		return r, fmt.Errorf("line 2: uptime: %v", err)
+	}
+	r.Uptime = up
+	if r.PID, err = strconv.Atoi(f[4]); err != nil {
+		return r, fmt.Errorf("line 2: pid: %v", err)
+	}
+
+	r.Checks = make([]healthcheck.CheckResult, 0, len(lines)-2)
+	for i, line := range lines[2:] {
+		status, rest, ok := strings.Cut(line, " ")
+		var c healthcheck.CheckResult
+		if ok {
+			err = c.Status.UnmarshalText([]byte(status))
+		}
+		if !ok || err != nil {
+			return r, fmt.Errorf("line %d: want \"STATUS name: value\", got %q", i+3, line)
+		}
+		if name, ok := strings.CutSuffix(rest, ":"); ok && !strings.Contains(name, ": ") {
+			c.Name = name
+		} else if name, value, ok := strings.Cut(rest, ": "); ok {
+			c.Name, c.Value = name, value
+		} else {
+			return r, fmt.Errorf("line %d: no ':' after the check name in %q", i+3, line)
+		}
+		r.Checks = append(r.Checks, c)
+	}
+	return r, nil
+}
