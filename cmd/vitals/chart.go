@@ -187,7 +187,7 @@ func (ch *chart) quantilePlot() (*plot.Plot, error) {
 		step = min(step, ch.points[i].Time.Sub(ch.points[i-1].Time).Seconds())
 	}
 	yMax := 0.0
-	for k, q := range []struct {
+	for _, q := range []struct {
 		name  string
 		value func(postgres.RangePoint) float64
 		color color.Color
@@ -215,6 +215,9 @@ func (ch *chart) quantilePlot() (*plot.Plot, error) {
 		}
 		first := true
 		for i, pt := range ch.points {
+			if pt.Count == 0 {
+				continue // no values in this step: its quantiles are undefined, not 0
+			}
 			x := unixSeconds(pt.Time)
 			if i > 0 && x-unixSeconds(ch.points[i-1].Time) > 1.5*step {
 				if err := flush(first); err != nil {
@@ -229,7 +232,6 @@ func (ch *chart) quantilePlot() (*plot.Plot, error) {
 		if err := flush(first); err != nil {
 			return nil, err
 		}
-		_ = k
 	}
 	if yMax == 0 {
 		yMax = 1
