@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -150,9 +151,16 @@ func (d Distribution) Merge(o Distribution) Distribution {
 	default:
 		r.Min, r.Max = min(d.Min, o.Min), max(d.Max, o.Max)
 	}
-	a, b := d.Buckets, o.Buckets
+	r.Buckets = mergeBuckets(d.Buckets, o.Buckets)
+	return r
+}
+
+// mergeBuckets returns the buckets of a and b (each in ascending Index
+// order) in one ascending list, adding the counts of equal indexes. It
+// returns nil when both are empty.
+func mergeBuckets(a, b []Bucket) []Bucket {
 	if len(a)+len(b) == 0 {
-		return r
+		return nil
 	}
 	m := make([]Bucket, 0, len(a)+len(b))
 	for len(a) > 0 && len(b) > 0 {
@@ -169,8 +177,7 @@ func (d Distribution) Merge(o Distribution) Distribution {
 		}
 	}
 	m = append(m, a...)
-	r.Buckets = append(m, b...)
-	return r
+	return append(m, b...)
 }
 
 // Encodings of the interval extremes, chosen so that the zero value of the
@@ -185,56 +192,114 @@ func distDecodeMax(e uint64) int64 { return int64(e ^ distSignBit) }
 func distEncodeMin(v int64) uint64 { return ^(uint64(v) ^ distSignBit) }
 func distDecodeMin(e uint64) int64 { return int64(^e ^ distSignBit) }
 
-// distChunk holds the counters of the 35 sub-buckets of one octave
-// (140 B, allocated in the 144 B size class).
-type distChunk [bucketSubCount]atomic.Uint32
+// Bucket counters are 16-bit halves of uint32 words (sync/atomic has no
+// 16-bit operations): sub-bucket s of an octave is the low half of its word
+// when s is even and the high half when s is odd, so incrementing it is one
+// atomic add of 1<<(16*(s&1)). A half whose add sets bit 15 has 1<<15 counts
+// moved to the octave's spill counters (see spill) by every record that sees
+// the bit, so a half never carries into its neighbour unless 32,768 records
+// of that one bucket are in flight at once.
+const (
+	distSpillAt  = 1 << 15
+	distHalfMask = 1<<16 - 1
+	// distLowSubs is how many sub-buckets the first cache line of an octave
+	// holds; the other bucketSubCount-distLowSubs are in the second.
+	distLowSubs = 28
+)
+
+// distLine is one 64-byte cache line of an octave's counters: 14 words of
+// two 16-bit counters, and the sum of the values counted in them. Keeping
+// each sum beside its counters means concurrent records of different
+// octaves never write the same cache line, and a record writes one line.
+type distLine struct {
+	sum   atomic.Int64
+	pairs [distLowSubs / 2]atomic.Uint32
+}
+
+// distChunk holds the counters of the 35 sub-buckets of one octave in two
+// cache lines: 128 B, a size class whose objects the Go allocator places
+// 64-byte aligned, so no two octaves share a line.
+type distChunk struct {
+	low  distLine // sub-buckets 0..27
+	high struct { // sub-buckets 28..34
+		sum   atomic.Int64
+		pairs [(bucketSubCount - distLowSubs + 1) / 2]atomic.Uint32
+		spill atomic.Pointer[distSpill] // nil until a counter of the octave spills
+		_     [64 - 8 - 16 - 8]byte
+	}
+}
+
+// distSpill holds the counts moved out of an octave's 16-bit counters.
+type distSpill [bucketSubCount]atomic.Uint64
+
+// counter returns the word holding sub-bucket sub, the shift of its half,
+// and the sum beside it.
+func (ch *distChunk) counter(sub int) (*atomic.Uint32, uint, *atomic.Int64) {
+	shift := uint(sub&1) * 16
+	if sub < distLowSubs {
+		return &ch.low.pairs[sub>>1], shift, &ch.low.sum
+	}
+	return &ch.high.pairs[(sub-distLowSubs)>>1], shift, &ch.high.sum
+}
+
+// spills returns the octave's spill counters, allocating them if needed.
+func (ch *distChunk) spills() *distSpill {
+	s := ch.high.spill.Load()
+	if s == nil {
+		s = new(distSpill)
+		if !ch.high.spill.CompareAndSwap(nil, s) {
+			s = ch.high.spill.Load()
+		}
+	}
+	return s
+}
 
 // distGroup holds the chunk pointers of 8 consecutive octaves (64 B).
 type distGroup [8]atomic.Pointer[distChunk]
-
-// distOverflowAt is the value of a bucket counter at which 1<<31 counts are
-// moved from it to the overflow map, so that uint32 counters never wrap.
-const distOverflowAt = 1 << 31
 
 // distribution is the lock-free, allocation-free recording engine behind
 // histograms and timers: a log-bucketed distribution of int64 values with
 // bounded relative error (see BucketBounds), exact count, sum, min and max,
 // interval (collect) semantics and cumulative totals.
 //
-// record uses atomics only: one add on the bucket counter, one add on the
-// interval sum, and loads of min and max, with a CAS loop only when a new
-// extreme is seen. Counters are uint32, allocated lazily per octave
-// (see buckets.go) and never freed; a counter reaching 1<<31 spills 1<<31
-// into a mutex-protected overflow map. collect, peek, clear, totalCount and
-// totalSum take a mutex.
+// record uses atomics only: one add on the bucket's 16-bit counter, one add
+// on the sum in the same cache line, and loads of min and max, with a CAS
+// loop only when a new extreme is seen. Counters are allocated lazily per
+// octave (see buckets.go) and never freed; a counter reaching 1<<15 spills
+// into the octave's 64-bit spill counters without a lock. collect, peek and
+// clear take a mutex, which record never does.
 //
 // Under concurrent record and collect a value may have its count in one
-// interval and its sum, min or max in the next (record updates the bucket,
-// then the sum, then min and max; collect swaps min and max, then the sum,
-// then the buckets, so an interval's sum only contains values counted in it
-// or before), but over all intervals nothing is lost or counted twice. An
-// interval's Min and Max are kept within the bounds of its first and last
-// non-empty buckets.
+// interval and its sum, min or max in the next (record updates the counter,
+// then the sum, then min and max; collect swaps min and max, then each
+// octave's sums before its counters, so an interval's sum only contains
+// values counted in it or before), but over all intervals nothing is lost or
+// counted twice. An interval's Min and Max are kept within the bounds of its
+// first and last non-empty buckets.
 //
 // The zero value is ready to use. A distribution must not be copied after
-// first use. It is 128 B; a latency distribution spanning 1 µs..10 s in
-// nanoseconds retains under 4 KiB in total.
+// first use. It is 112 B; a latency distribution spanning 1 µs..10 s in
+// nanoseconds retains about 3.4 KiB in total (see buckets.go).
 type distribution struct {
 	groups [8]atomic.Pointer[distGroup] // octave o is at groups[o>>3][o&7]
-	sum    atomic.Int64                 // interval sum
 	min    atomic.Uint64                // interval min, distEncodeMin; 0 when empty
 	max    atomic.Uint64                // interval max, distEncodeMax; 0 when empty
-	zero   atomic.Uint32                // counter of the zero bucket (v <= 0)
 
-	mu       sync.Mutex       // guards the fields below, and serialises readers
-	overflow map[int32]uint64 // bucket index -> counts spilled from its counter
-	totCount int64            // count of the collected intervals
-	totSum   int64            // sum of the collected intervals
+	zero    atomic.Uint64 // count of the zero bucket (v <= 0)
+	zeroSum atomic.Int64  // sum of the values in the zero bucket
+
+	// spilling counts the spills between their two steps; spillGen counts
+	// the finished ones. Readers use them to see each spill whole.
+	spilling atomic.Int32
+	spillGen atomic.Uint32
+
+	mu       sync.Mutex // serialises readers; guards the totals
+	totCount int64      // count of the collected intervals
+	totSum   int64      // sum of the collected intervals
 }
 
 // record adds v to the distribution.
 func (d *distribution) record(v int64) {
-	var c *atomic.Uint32
 	if v > 0 {
 		oct, sub := bucketOf(v)
 		var ch *distChunk
@@ -244,17 +309,15 @@ func (d *distribution) record(v int64) {
 		if ch == nil {
 			ch = d.chunk(oct)
 		}
-		c = &ch[sub]
-		if c.Add(1) == distOverflowAt {
-			d.spill(c, int32(oct*bucketSubCount+sub))
+		word, shift, sum := ch.counter(sub)
+		if n := word.Add(1 << shift); n>>shift&distSpillAt != 0 {
+			d.spill(ch, sub, word, shift)
 		}
+		sum.Add(v)
 	} else {
-		c = &d.zero
-		if c.Add(1) == distOverflowAt {
-			d.spill(c, 0)
-		}
+		d.zero.Add(1)
+		d.zeroSum.Add(v)
 	}
-	d.sum.Add(v)
 	if e := distEncodeMin(v); e > d.min.Load() {
 		distRaise(&d.min, e)
 	}
@@ -295,28 +358,24 @@ func (d *distribution) chunk(oct int) *distChunk {
 	return ch
 }
 
-// spill moves distOverflowAt counts from the counter c of bucket index to the
-// overflow map. It is called by the one record whose increment made c reach
-// distOverflowAt. If a collect or clear harvested the counter in the meantime,
-// the counter is below distOverflowAt and there is nothing to move (should it
-// have reached distOverflowAt again, either spill moves it once, and the other
-// finds nothing to move).
-func (d *distribution) spill(c *atomic.Uint32, index int32) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+// spill moves distSpillAt counts from the half of word at shift (sub-bucket
+// sub of ch) to the octave's spill counters, if that half still holds at
+// least distSpillAt: a concurrent spill or collect may have emptied it. It
+// never blocks.
+func (d *distribution) spill(ch *distChunk, sub int, word *atomic.Uint32, shift uint) {
+	d.spilling.Add(1)
 	for {
-		old := c.Load()
-		if old < distOverflowAt {
-			return
+		old := word.Load()
+		if old>>shift&distSpillAt == 0 {
+			break
 		}
-		if c.CompareAndSwap(old, old-distOverflowAt) {
-			if d.overflow == nil {
-				d.overflow = make(map[int32]uint64)
-			}
-			d.overflow[index] += distOverflowAt
-			return
+		if word.CompareAndSwap(old, old-distSpillAt<<shift) {
+			ch.spills()[sub].Add(distSpillAt)
+			d.spillGen.Add(1)
+			break
 		}
 	}
+	d.spilling.Add(-1)
 }
 
 // collect returns the distribution of the values recorded since the previous
@@ -336,63 +395,117 @@ func (d *distribution) peek() Distribution {
 	return d.read(false)
 }
 
+// chunks returns the allocated octave chunks, indexed by octave.
+func (d *distribution) chunks() (out [64]*distChunk) {
+	for gi := range d.groups {
+		if g := d.groups[gi].Load(); g != nil {
+			for ci := range g {
+				out[gi<<3|ci] = g[ci].Load()
+			}
+		}
+	}
+	return out
+}
+
 // read implements collect (reset) and peek. d.mu must be held.
+//
+// A spill moves counts from a counter to the spill counters in two steps.
+// collect swaps every counter to zero, waits for the spills in flight to
+// finish, then swaps the spill counters: a spill that took counts this
+// collect did not swap is finished by then, and one that took counts after
+// the swap only moves counts of the next interval into this one. peek cannot
+// swap, so it reads again when a spill ran during its reading.
 func (d *distribution) read(reset bool) Distribution {
+	if reset {
+		return d.readOnce(true)
+	}
+	for attempt := 0; ; attempt++ {
+		gen := d.spillGen.Load()
+		if d.spilling.Load() == 0 {
+			r := d.readOnce(false)
+			if d.spilling.Load() == 0 && d.spillGen.Load() == gen || attempt >= 100 {
+				return r
+			}
+		}
+		runtime.Gosched()
+	}
+}
+
+func (d *distribution) readOnce(reset bool) Distribution {
 	// Nothing recorded since the last collect: min and max are set by every
-	// record, after its bucket and sum, so a record still in flight is
+	// record, after its counter and sum, so a record still in flight is
 	// simply left whole for the next interval.
 	if d.min.Load() == 0 && d.max.Load() == 0 {
 		return Distribution{TotalCount: d.totCount, TotalSum: d.totSum}
 	}
-	var minE, maxE uint64
-	var sum int64
-	if reset {
-		minE, maxE, sum = d.min.Swap(0), d.max.Swap(0), d.sum.Swap(0)
-	} else {
-		minE, maxE, sum = d.min.Load(), d.max.Load(), d.sum.Load()
-	}
-
-	var chunks [64]*distChunk
-	for oct := range chunks {
-		if g := d.groups[oct>>3].Load(); g != nil {
-			chunks[oct] = g[oct&7].Load()
-		}
-	}
-
-	buckets := make([]Bucket, 0, 16)
-	var count uint64
-	take := func(c *atomic.Uint32, index int32) {
-		v := uint64(c.Load())
+	take32 := func(w *atomic.Uint32) uint32 {
+		v := w.Load()
 		if reset && v != 0 { // most counters are zero: skip the locked swap
-			v = uint64(c.Swap(0))
+			v = w.Swap(0)
 		}
-		if d.overflow != nil {
-			v += d.overflow[index]
-		}
-		if v != 0 {
-			buckets = append(buckets, Bucket{Index: index, Count: v})
-			count += v
-		}
+		return v
 	}
-	take(&d.zero, 0)
+	take64 := func(w *atomic.Uint64) uint64 {
+		v := w.Load()
+		if reset && v != 0 {
+			v = w.Swap(0)
+		}
+		return v
+	}
+	takeSum := func(w *atomic.Int64) int64 {
+		if reset {
+			return w.Swap(0)
+		}
+		return w.Load()
+	}
+
+	minE, maxE := d.min.Load(), d.max.Load()
+	if reset {
+		minE, maxE = d.min.Swap(0), d.max.Swap(0)
+	}
+	var buckets []Bucket
+	if n := take64(&d.zero); n != 0 {
+		buckets = append(buckets, Bucket{Index: 0, Count: n})
+	}
+	sum := takeSum(&d.zeroSum)
+	chunks := d.chunks()
 	for oct, ch := range chunks {
 		if ch == nil {
 			continue
 		}
+		sum += takeSum(&ch.low.sum) + takeSum(&ch.high.sum)
 		base := int32(oct * bucketSubCount)
-		for i := range ch {
-			// Most counters are zero: keep their test tight. A zero counter
-			// may still have an overflow entry only while it is being spilled
-			// (see spill), so overflow is checked for every index.
-			if ch[i].Load() != 0 || d.overflow != nil {
-				take(&ch[i], base+int32(i))
+		for i := range ch.low.pairs {
+			buckets = appendPair(buckets, take32(&ch.low.pairs[i]), base+int32(2*i))
+		}
+		for i := range ch.high.pairs {
+			buckets = appendPair(buckets, take32(&ch.high.pairs[i]), base+int32(distLowSubs+2*i))
+		}
+	}
+	for reset && d.spilling.Load() != 0 {
+		runtime.Gosched()
+	}
+	var spilled []Bucket
+	for oct, ch := range chunks {
+		if ch == nil {
+			continue
+		}
+		if s := ch.high.spill.Load(); s != nil {
+			for sub := range s {
+				if n := take64(&s[sub]); n != 0 {
+					spilled = append(spilled, Bucket{Index: int32(oct*bucketSubCount + sub), Count: n})
+				}
 			}
 		}
 	}
-	if reset {
-		d.overflow = nil
+	if spilled != nil {
+		buckets = mergeBuckets(buckets, spilled)
 	}
 
+	var count uint64
+	for _, b := range buckets {
+		count += b.Count
+	}
 	r := Distribution{
 		Count:      int64(count),
 		Sum:        sum,
@@ -415,47 +528,28 @@ func (d *distribution) read(reset bool) Distribution {
 	return r
 }
 
-// eachChunk calls f for every allocated octave chunk, in ascending octave
-// order.
-func (d *distribution) eachChunk(f func(oct int, ch *distChunk)) {
-	for gi := range d.groups {
-		g := d.groups[gi].Load()
-		if g == nil {
-			continue
-		}
-		for ci := range g {
-			if ch := g[ci].Load(); ch != nil {
-				f(gi<<3|ci, ch)
-			}
-		}
+// appendPair appends the non-empty counters of word w, whose low half is
+// bucket index and high half bucket index+1.
+func appendPair(buckets []Bucket, w uint32, index int32) []Bucket {
+	if w == 0 {
+		return buckets
 	}
+	if lo := w & distHalfMask; lo != 0 {
+		buckets = append(buckets, Bucket{Index: index, Count: uint64(lo)})
+	}
+	if hi := w >> 16; hi != 0 {
+		buckets = append(buckets, Bucket{Index: index + 1, Count: uint64(hi)})
+	}
+	return buckets
 }
 
 // totalCount returns the cumulative count since creation or clear, including
 // the current interval.
-func (d *distribution) totalCount() int64 {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var n uint64
-	for _, c := range d.overflow {
-		n += c
-	}
-	n += uint64(d.zero.Load())
-	d.eachChunk(func(_ int, ch *distChunk) {
-		for i := range ch {
-			n += uint64(ch[i].Load())
-		}
-	})
-	return d.totCount + int64(n)
-}
+func (d *distribution) totalCount() int64 { return d.peek().TotalCount }
 
 // totalSum returns the cumulative sum since creation or clear, including the
 // current interval.
-func (d *distribution) totalSum() int64 {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.totSum + d.sum.Load()
-}
+func (d *distribution) totalSum() int64 { return d.peek().TotalSum }
 
 // clear resets the distribution, interval and totals, keeping its allocated
 // counters. Values recorded concurrently may or may not survive it.
@@ -463,26 +557,26 @@ func (d *distribution) clear() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.zero.Store(0)
-	d.eachChunk(func(_ int, ch *distChunk) {
-		for i := range ch {
-			ch[i].Store(0)
+	d.zeroSum.Store(0)
+	for _, ch := range d.chunks() {
+		if ch == nil {
+			continue
 		}
-	})
-	d.overflow = nil
-	d.sum.Store(0)
+		ch.low.sum.Store(0)
+		ch.high.sum.Store(0)
+		for i := range ch.low.pairs {
+			ch.low.pairs[i].Store(0)
+		}
+		for i := range ch.high.pairs {
+			ch.high.pairs[i].Store(0)
+		}
+		if s := ch.high.spill.Load(); s != nil {
+			for i := range s {
+				s[i].Store(0)
+			}
+		}
+	}
 	d.min.Store(0)
 	d.max.Store(0)
 	d.totCount, d.totSum = 0, 0
-}
-
-// setCounterForTest sets the counter of the bucket holding v to c, bypassing
-// sum, min and max, so that tests can reach the overflow path.
-func (d *distribution) setCounterForTest(v int64, c uint32) *atomic.Uint32 {
-	p := &d.zero
-	if v > 0 {
-		oct, sub := bucketOf(v)
-		p = &d.chunk(oct)[sub]
-	}
-	p.Store(c)
-	return p
 }

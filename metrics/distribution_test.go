@@ -438,61 +438,115 @@ func TestDistributionInterval(t *testing.T) {
 	}
 }
 
-func TestDistributionOverflow(t *testing.T) {
+func TestDistributionSpill(t *testing.T) {
 	const v = 12345
 	idx := BucketIndex(v)
 	var d distribution
-	c := d.setCounterForTest(v, distOverflowAt-1)
-	d.record(v) // reaches 1<<31: spills
-	if c.Load() != 0 || d.overflow[idx] != distOverflowAt {
-		t.Fatalf("after spill: counter %d, overflow %v", c.Load(), d.overflow)
-	}
-	for range 5 {
+	const n = 3*distSpillAt + 100 // spills three times
+	for range n {
 		d.record(v)
 	}
-	want := uint64(distOverflowAt + 5)
-	if got := d.peek(); got.Count != int64(want) || !reflect.DeepEqual(got.Buckets, []Bucket{{idx, want}}) {
+	oct, sub := bucketOf(v)
+	ch := d.chunk(oct)
+	word, shift, _ := ch.counter(sub)
+	if half := word.Load() >> shift & distHalfMask; half >= distSpillAt {
+		t.Fatalf("counter holds %d after %d records: not spilled", half, n)
+	}
+	if got := ch.high.spill.Load()[sub].Load(); got != 3*distSpillAt {
+		t.Fatalf("spilled %d, want %d", got, 3*distSpillAt)
+	}
+	if got := d.peek(); got.Count != n || !reflect.DeepEqual(got.Buckets, []Bucket{{idx, n}}) || got.Sum != n*v {
 		t.Fatalf("peek = %+v", got)
 	}
-	if got := d.totalCount(); got != int64(want) {
-		t.Fatalf("totalCount() = %d, want %d", got, want)
+	if got := d.totalCount(); got != n {
+		t.Fatalf("totalCount() = %d, want %d", got, n)
 	}
-	// A second spill of the same bucket accumulates.
-	c.Store(distOverflowAt - 1)
+	if got := d.collect(); got.Count != n || !reflect.DeepEqual(got.Buckets, []Bucket{{idx, n}}) || got.TotalCount != n {
+		t.Fatalf("collect = %+v, want count %d", got, n)
+	}
+	if got := d.peek(); got.Count != 0 || got.Buckets != nil || got.TotalCount != n {
+		t.Fatalf("after collect: %+v", got)
+	}
+	// The neighbour sharing the word is untouched by the spills.
+	other := int64(v + 1)
+	for BucketIndex(other) == idx {
+		other++
+	}
 	d.record(v)
-	want = 2 * distOverflowAt
-	if c.Load() != 0 || d.overflow[idx] != want {
-		t.Fatalf("after second spill: counter %d, overflow %v", c.Load(), d.overflow)
-	}
-	// Counters beyond 1<<31 not yet spilled are counted too.
-	d.record(v)
-	c.Add(distOverflowAt)
-	want += distOverflowAt + 1
-	got := d.collect()
-	if got.Count != int64(want) || !reflect.DeepEqual(got.Buckets, []Bucket{{idx, want}}) || got.TotalCount != int64(want) {
-		t.Fatalf("collect = %+v, want count %d", got, want)
-	}
-	if got := d.peek(); got.Count != 0 || got.Buckets != nil || d.overflow != nil || c.Load() != 0 {
-		t.Fatalf("after collect: %+v, overflow %v", got, d.overflow)
+	d.record(other)
+	if got := d.collect(); got.Count != 2 || !reflect.DeepEqual(got.Buckets, []Bucket{{idx, 1}, {idx + 1, 1}}) {
+		t.Fatalf("neighbours: %+v", got)
 	}
 	// A spill delayed past a collect that already harvested the counter has
 	// nothing to move.
-	c.Store(distOverflowAt) // as left by the record whose add returned 1<<31,
+	word.Add(distSpillAt << shift) // as left by a record whose add set bit 15,
 	d.min.Store(distEncodeMin(v))
 	d.max.Store(distEncodeMax(v)) // which also set the extremes
-	if got := d.collect(); got.Count != distOverflowAt {
+	if got := d.collect(); got.Count != distSpillAt {
 		t.Fatalf("collect = %+v", got)
 	}
-	d.spill(c, idx)
-	if got := d.peek(); got.Count != 0 || d.overflow != nil {
-		t.Fatalf("late spill changed the counts: %+v, %v", got, d.overflow)
+	d.spill(ch, sub, word, shift)
+	if got := d.peek(); got.Count != 0 {
+		t.Fatalf("late spill changed the counts: %+v", got)
 	}
-	// The zero bucket spills too.
-	z := d.setCounterForTest(-1, distOverflowAt-1)
-	d.record(0)
-	d.record(-4)
-	if got := d.collect(); z.Load() != 0 || got.Count != distOverflowAt+1 || !reflect.DeepEqual(got.Buckets, []Bucket{{0, distOverflowAt + 1}}) {
-		t.Fatalf("zero bucket: %+v", got)
+}
+
+// TestDistributionHotBucketConcurrent records two values sharing one counter
+// word from many goroutines, far past the 16-bit range, while another
+// collects: every count arrives exactly once.
+func TestDistributionHotBucketConcurrent(t *testing.T) {
+	const (
+		writers   = 4
+		perWriter = 200_000
+	)
+	a := int64(1 << 20)
+	b := a + 1
+	for BucketIndex(b) == BucketIndex(a) {
+		b++
+	}
+	var d distribution
+	var wg sync.WaitGroup
+	var done atomic.Bool
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWriter {
+				if (i+w)&1 == 0 {
+					d.record(a)
+				} else {
+					d.record(b)
+				}
+			}
+		}()
+	}
+	counts := map[int32]uint64{}
+	var sum int64
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for !done.Load() {
+			got := d.collect()
+			sum += got.Sum
+			for _, bk := range got.Buckets {
+				counts[bk.Index] += bk.Count
+			}
+		}
+	}()
+	wg.Wait()
+	done.Store(true)
+	<-collected
+	got := d.collect()
+	sum += got.Sum
+	for _, bk := range got.Buckets {
+		counts[bk.Index] += bk.Count
+	}
+	half := uint64(writers * perWriter / 2)
+	if counts[BucketIndex(a)] != half || counts[BucketIndex(b)] != half || len(counts) != 2 {
+		t.Fatalf("counts %v, want %d in each of two buckets", counts, half)
+	}
+	if want := int64(half)*a + int64(half)*b; sum != want {
+		t.Fatalf("sum %d, want %d", sum, want)
 	}
 }
 
