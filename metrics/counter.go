@@ -24,8 +24,10 @@ func (r *Registry) Counter(name string, tags Tags) *Counter {
 
 // CounterE is Counter that also returns why a registration was refused.
 func (r *Registry) CounterE(name string, tags Tags) (*Counter, error) {
-	return getAs(r, KindCounter, name, tags, func() *Counter { return new(Counter) })
+	return getAs(r, KindCounter, name, tags, r.newCounter)
 }
+
+func (r *Registry) newCounter() *Counter { return new(Counter) }
 
 // Inc adds n to the count.
 func (c *Counter) Inc(n int64) { c.count.Add(n) }

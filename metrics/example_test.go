@@ -36,6 +36,23 @@ func ExampleRegistry_Timer() {
 	// count=100 max=100ms p50≈50ms p99≈99ms
 }
 
+func ExampleFamily() {
+	r := metrics.NewRegistry()
+	requests := metrics.NewFamily[*metrics.Counter](r, "http.requests", "method", "route", "code")
+
+	// In a handler, where the values are only known at the call:
+	requests.With("GET", "/users", "200").Inc(1)
+	requests.With("GET", "/users", "200").Inc(1)
+	requests.With("POST", "/users", "201").Inc(1)
+
+	for _, s := range r.Snapshot().Series {
+		fmt.Println(s.Name, s.Tags, s.Count)
+	}
+	// Output:
+	// http.requests [{code 200} {method GET} {route /users}] 2
+	// http.requests [{code 201} {method POST} {route /users}] 1
+}
+
 func ExampleRegistry_CounterE() {
 	r := metrics.NewRegistry()
 	_, err := r.CounterE("jobs done", nil)

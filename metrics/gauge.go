@@ -29,8 +29,10 @@ func (r *Registry) Gauge(name string, tags Tags) *Gauge {
 
 // GaugeE is Gauge that also returns why a registration was refused.
 func (r *Registry) GaugeE(name string, tags Tags) (*Gauge, error) {
-	return getAs(r, KindGauge, name, tags, func() *Gauge { return new(Gauge) })
+	return getAs(r, KindGauge, name, tags, r.newGauge)
 }
+
+func (r *Registry) newGauge() *Gauge { return new(Gauge) }
 
 // Update sets the gauge's value.
 func (g *Gauge) Update(v int64) {
@@ -65,8 +67,10 @@ func (r *Registry) GaugeFloat64(name string, tags Tags) *GaugeFloat64 {
 // GaugeFloat64E is GaugeFloat64 that also returns why a registration was
 // refused.
 func (r *Registry) GaugeFloat64E(name string, tags Tags) (*GaugeFloat64, error) {
-	return getAs(r, KindGaugeFloat64, name, tags, func() *GaugeFloat64 { return &GaugeFloat64{stats: &r.stats} })
+	return getAs(r, KindGaugeFloat64, name, tags, r.newGaugeFloat64)
 }
+
+func (r *Registry) newGaugeFloat64() *GaugeFloat64 { return &GaugeFloat64{stats: &r.stats} }
 
 // Update sets the gauge's value. NaN and ±Inf are dropped and counted.
 func (g *GaugeFloat64) Update(v float64) {

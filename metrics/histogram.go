@@ -29,8 +29,10 @@ func (r *Registry) Histogram(name string, tags Tags) *Histogram {
 
 // HistogramE is Histogram that also returns why a registration was refused.
 func (r *Registry) HistogramE(name string, tags Tags) (*Histogram, error) {
-	return getAs(r, KindHistogram, name, tags, func() *Histogram { return new(Histogram) })
+	return getAs(r, KindHistogram, name, tags, r.newHistogram)
 }
+
+func (r *Registry) newHistogram() *Histogram { return new(Histogram) }
 
 // Update records a value. Values <= 0 share one bucket whose quantile is 0;
 // they still count exactly in Count, Sum and Min.

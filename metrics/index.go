@@ -58,14 +58,14 @@ func (ix *index) lookup(name string, tags Tags) *entry {
 			if i < maxInlineTags {
 				values[i] = v
 			}
-			h = mix(h ^ hashString(ix.seed, v))
+			h = hashString(h, v)
 		}
 		if !found {
 			continue
 		}
 		// The keys are exactly this schema's, so no other schema can match.
 		return ix.series.Load().find(h, func(e *entry) bool {
-			if e.name != name {
+			if e.schema != s { // the schema implies name and keys
 				return false
 			}
 			for i, t := range e.tags {
@@ -86,16 +86,57 @@ func (ix *index) lookup(name string, tags Tags) *entry {
 // insert adds a new series whose sorted tags are e.tags. The caller holds
 // Registry.mu and has checked that it is not there yet.
 func (ix *index) insert(e *entry) {
-	nameHash := hashString(ix.seed, e.name)
+	s, nameHash := ix.schemaFor(e.name, e.tags)
+	e.schema = s
+	ix.series.Store(ix.series.Load().insert(ix.seriesHash(nameHash, s, e.tags), e))
+}
+
+// schemaFor returns the schema of these sorted tags' keys under name,
+// adding the name and schema if new, and the name's hash. The caller holds
+// Registry.mu.
+func (ix *index) schemaFor(name string, sorted []Tag) (*schema, uint64) {
+	nameHash := hashString(ix.seed, name)
 	names := ix.names.Load()
-	n := names.find(nameHash, func(n *nameIndex) bool { return n.name == e.name })
+	n := names.find(nameHash, func(n *nameIndex) bool { return n.name == name })
 	if n == nil {
-		n = &nameIndex{name: e.name}
+		n = &nameIndex{name: name}
 		n.schemas.Store(&[]*schema{})
 		ix.names.Store(names.insert(nameHash, n))
 	}
-	s := n.schemaOf(e.tags)
-	ix.series.Store(ix.series.Load().insert(ix.seriesHash(nameHash, s, e.tags), e))
+	return n.schemaOf(sorted), nameHash
+}
+
+// lookupValues returns the series of schema s (so of its name and keys)
+// whose i-th tag, in the schema's order, has the value values[order[i]], or
+// nil. nameHash is the hash of the schema's name.
+func (ix *index) lookupValues(nameHash uint64, s *schema, order []int, values []string) *entry {
+	h := nameHash ^ s.id
+	for _, i := range order {
+		h = hashString(h, values[i])
+	}
+	// table.find, written out: this is the hot path of Family.With, and the
+	// match closure would be an indirect call.
+	t := ix.series.Load()
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		slot := &t.slots[i]
+		e := slot.ptr.Load()
+		if e == nil {
+			return nil
+		}
+		if slot.hash.Load() != h || e.schema != s { // the schema implies name and keys
+			continue
+		}
+		match := true
+		for j, tag := range e.tags {
+			if tag.Value != values[order[j]] {
+				match = false
+				break
+			}
+		}
+		if match {
+			return e
+		}
+	}
 }
 
 // remove drops a series from the index.
@@ -106,7 +147,7 @@ func (ix *index) remove(e *entry) {
 func (ix *index) seriesHash(nameHash uint64, s *schema, sorted []Tag) uint64 {
 	h := nameHash ^ s.id
 	for _, t := range sorted {
-		h = mix(h ^ hashString(ix.seed, t.Value))
+		h = hashString(h, t.Value)
 	}
 	return h
 }

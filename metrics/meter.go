@@ -27,10 +27,10 @@ func (r *Registry) Meter(name string, tags Tags) *Meter {
 
 // MeterE is Meter that also returns why a registration was refused.
 func (r *Registry) MeterE(name string, tags Tags) (*Meter, error) {
-	return getAs(r, KindMeter, name, tags, func() *Meter {
-		return &Meter{now: r.now, ewma: newEWMA(r.now())}
-	})
+	return getAs(r, KindMeter, name, tags, r.newMeter)
 }
+
+func (r *Registry) newMeter() *Meter { return &Meter{now: r.now, ewma: newEWMA(r.now())} }
 
 // Mark records n events.
 func (m *Meter) Mark(n int64) { m.count.Add(n) }

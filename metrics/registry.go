@@ -47,7 +47,8 @@ type entry struct {
 	name    string
 	tags    []Tag
 	kind    Kind
-	metric  any // *Counter, *Gauge, *GaugeFloat64, *FunctionalGauge, *FunctionalGaugeFloat64, *Meter, *Histogram or *Timer
+	schema  *schema // its keys in the index, set by index.insert
+	metric  any     // *Counter, *Gauge, *GaugeFloat64, *FunctionalGauge, *FunctionalGaugeFloat64, *Meter, *Histogram or *Timer
 	removed atomic.Bool
 
 	// Idle tracking, only touched by Snapshot under snapMu.
@@ -165,11 +166,11 @@ func (r *Registry) get(kind Kind, name string, tags Tags, newMetric func() any) 
 	return r.register(kind, name, tags, newMetric)
 }
 
-// getAs is get for one handle type. Kinds that share a Kind but not a type
-// (Gauge and FunctionalGauge) conflict here.
-func getAs[M any](r *Registry, kind Kind, name string, tags Tags, newMetric func() *M) (*M, error) {
+// getAs is get for one handle type M (*Counter, ...). Kinds that share a
+// Kind but not a type (Gauge and FunctionalGauge) conflict here.
+func getAs[M any](r *Registry, kind Kind, name string, tags Tags, newMetric func() M) (M, error) {
 	m, err := r.get(kind, name, tags, func() any { return newMetric() })
-	if typed, ok := m.(*M); ok {
+	if typed, ok := m.(M); ok {
 		return typed, err
 	}
 	return newMetric(), r.refuse(kind, name, tags, ErrKindConflict, fmt.Sprintf("it is a %T", m))

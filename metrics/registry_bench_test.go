@@ -169,6 +169,21 @@ func BenchmarkLookup3TagsParallel(b *testing.B) {
 	})
 }
 
+// BenchmarkFamilyWith3Tags is BenchmarkLookup3Tags through a Family, the
+// values given as strings known only at the call.
+func BenchmarkFamilyWith3Tags(b *testing.B) {
+	r := NewRegistry()
+	f := NewFamily[*Counter](r, "requests", "method", "route", "code")
+	for i := range 1000 {
+		f.With("GET", "/api/"+strconv.Itoa(i), "200")
+	}
+	method, route, code := "GET", "/api/42", "200"
+	b.ReportAllocs()
+	for b.Loop() {
+		f.With(method, route, code).Inc(1)
+	}
+}
+
 // BenchmarkSnapshot100k snapshots 100,000 series of every kind; before each
 // snapshot (outside the timed region) every series is updated again, so
 // that every histogram and timer has a full interval to export.

@@ -27,9 +27,11 @@ func (r *Registry) Timer(name string, tags Tags) *Timer {
 
 // TimerE is Timer that also returns why a registration was refused.
 func (r *Registry) TimerE(name string, tags Tags) (*Timer, error) {
-	return getAs(r, KindTimer, name, tags, func() *Timer {
-		return &Timer{now: r.now, ewma: newEWMA(r.now()), stats: &r.stats}
-	})
+	return getAs(r, KindTimer, name, tags, r.newTimer)
+}
+
+func (r *Registry) newTimer() *Timer {
+	return &Timer{now: r.now, ewma: newEWMA(r.now()), stats: &r.stats}
 }
 
 // Update records a duration.
