@@ -122,12 +122,89 @@ func FuzzWriteText(f *testing.F) {
 	for _, s := range hostile {
 		f.Add(s, s)
 	}
+	f.Add("x\nput evil 1 1 a=b", "ok\nCRITICAL forged: line")
+	f.Add("\x00\x1b[31m\x7f\u0085\u009b", "\u200e\u202a\u2066 bidi")
 	f.Fuzz(func(t *testing.T, name, value string) {
-		r := healthcheck.Report{Header: name, Checks: []healthcheck.CheckResult{
-			{Name: name, Value: value}, {Name: value, Status: healthcheck.Warn, Value: name},
+		r := healthcheck.Report{Header: name, Status: healthcheck.Warn, Checks: []healthcheck.CheckResult{
+			{Name: name, Value: value}, {Name: value, Status: healthcheck.Critical, Value: name},
 		}}
-		checkShape(t, text(t, r), 2)
+		report := text(t, r)
+		checkShape(t, report, 2)
+		checkStatuses(t, report, r)
 	})
+}
+
+// FuzzCheckOutput registers two checks under hostile names, returning
+// hostile values and any status, and checks the text report built from
+// them: one line per check, no control characters, each line the check's
+// status (CRITICAL for an invalid one), its name as reported, a colon and
+// its value, and the overall status the worst of them.
+func FuzzCheckOutput(f *testing.F) {
+	for i, s := range hostile {
+		f.Add(s, hostile[(i+1)%len(hostile)], "second", s, i%3, 2-i%3)
+	}
+	f.Add("queue", "x\nput evil 1 1 a=b", "queue\n", "812\nGOOD forged: 0", 1, 0)
+	f.Add("a\x00b", "\x00", "a\x00b", "replaced", 0, 1)
+	f.Add("same", "v1", " same ", "v2", 0, 2)
+	f.Add("bad status", "v", "negative", "\rWARN x:", 7, -1)
+	f.Fuzz(func(t *testing.T, name1, value1, name2, value2 string, status1, status2 int) {
+		h := newHealth(t, healthcheck.Config{CacheFor: -1})
+		results := []healthcheck.Result{
+			{Status: healthcheck.Status(status1), Value: value1},
+			{Status: healthcheck.Status(status2), Value: value2},
+		}
+		h.Register(name1, fixed(results[0], nil))
+		h.Register(name2, fixed(results[1], nil))
+		r := h.Report(t.Context())
+		if len(r.Checks) == 1 {
+			// name2 sanitized is name1 sanitized: the check was replaced.
+			results = results[1:]
+		}
+		if len(r.Checks) != len(results) {
+			t.Fatalf("%d checks registered, %d reported: %+v", len(results), len(r.Checks), r.Checks)
+		}
+		report := text(t, r)
+		checkShape(t, report, len(r.Checks))
+		checkStatuses(t, report, r)
+		ls := lines(t, report)
+		worst := healthcheck.Good
+		for i, c := range r.Checks {
+			want := results[i].Status
+			if want < healthcheck.Good || want > healthcheck.Critical {
+				want = healthcheck.Critical
+			}
+			worst = max(worst, want)
+			if c.Status != want {
+				t.Fatalf("check %d returned status %d, reported %v", i, int(results[i].Status), c.Status)
+			}
+			line := want.String() + " " + c.Name + ":"
+			if c.Value != "" {
+				line += " " + c.Value
+			}
+			if ls[i+2] != line {
+				t.Fatalf("check line %d is %q, want %q", i, ls[i+2], line)
+			}
+		}
+		if r.Status != worst {
+			t.Fatalf("overall status %v, want %v", r.Status, worst)
+		}
+	})
+}
+
+// checkStatuses checks that the status line and every check line of a
+// text report begin with the status they belong to: whatever a name or a
+// value holds, no line can pass for another status line.
+func checkStatuses(t testing.TB, report string, r healthcheck.Report) {
+	t.Helper()
+	ls := lines(t, report)
+	if want := r.Status.String() + " up "; !strings.HasPrefix(ls[1], want) {
+		t.Fatalf("status line %q does not start with %q", ls[1], want)
+	}
+	for i, c := range r.Checks {
+		if want := c.Status.String() + " "; !strings.HasPrefix(ls[i+2], want) {
+			t.Fatalf("check line %d, %q, does not start with %q", i, ls[i+2], want)
+		}
+	}
 }
 
 func TestReportJSON(t *testing.T) {

@@ -3,6 +3,7 @@ package metrics
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -34,7 +35,11 @@ func (e *RegistrationError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "metrics: %s %q", e.Kind, e.Name)
 	for _, t := range e.Tags {
-		fmt.Fprintf(&b, " %s=%q", t.Key, t.Value)
+		key := t.Key
+		if validName("tag key", key) != nil {
+			key = strconv.Quote(key) // a refused key may hold line breaks or invalid UTF-8
+		}
+		fmt.Fprintf(&b, " %s=%q", key, t.Value)
 	}
 	fmt.Fprintf(&b, ": %v", e.Err)
 	if e.Detail != "" {

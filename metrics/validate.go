@@ -26,7 +26,7 @@ func validName(what, s string) error {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9',
 			r == '-', r == '_', r == '.', r == '/':
-		case r == utf8.RuneError:
+		case r == utf8.RuneError && invalidUTF8At(s, i):
 			return fmt.Errorf("%s %q is not valid UTF-8 at byte %d", what, s, i)
 		case r >= utf8.RuneSelf && unicode.IsLetter(r):
 		default:
@@ -50,7 +50,7 @@ func validTagValue(key, s string) error {
 		return fmt.Errorf("tag %q value is %d bytes long, the limit is %d", key, len(s), maxNameLen)
 	}
 	for i, r := range s {
-		if r == utf8.RuneError {
+		if r == utf8.RuneError && invalidUTF8At(s, i) {
 			return fmt.Errorf("tag %q value %q is not valid UTF-8 at byte %d", key, s, i)
 		}
 		if unicode.IsControl(r) {
@@ -58,6 +58,14 @@ func validTagValue(key, s string) error {
 		}
 	}
 	return nil
+}
+
+// invalidUTF8At reports whether s[i], where ranging over s gave
+// utf8.RuneError, is a byte of invalid UTF-8 rather than a U+FFFD that s
+// really holds: that one is a printable character like any other.
+func invalidUTF8At(s string, i int) bool {
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return size == 1
 }
 
 // validate checks a name and its sorted tags.

@@ -1,11 +1,14 @@
 package tsdb
 
 import (
+	"maps"
 	"math"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/vitals-go/vitals/metrics"
 )
@@ -19,6 +22,7 @@ func FuzzAppendTelnet(f *testing.F) {
 	f.Add("", "", "", "=", "==", math.Inf(-1), int64(0))
 	f.Add("größe 𝐀", "ключ\t", "\xff\xfe", "名前", "\u2028", 1e300, int64(math.MaxInt64))
 	f.Add("a b c", " ", "  ", "\n", "\r", -0.0, int64(math.MinInt64))
+	f.Add("m\x00", "k\x1b[2J", "v\x7f\u0085", "\u2028k", "x\r\nput evil 1 1 a=b", 1.5, int64(1700000000))
 	f.Fuzz(func(t *testing.T, metric, k1, v1, k2, v2 string, value float64, secs int64) {
 		tags := []metrics.Tag{{Key: k1, Value: v1}, {Key: k2, Value: v2}}
 		p := Point{Metric: metric, Time: time.Unix(secs, 0), Value: value, Tags: tags}
@@ -29,6 +33,9 @@ func FuzzAppendTelnet(f *testing.F) {
 		}
 		if !strings.HasPrefix(body, "put ") {
 			t.Fatalf("no put: %q", line)
+		}
+		if !utf8.ValidString(body) || strings.ContainsFunc(body, unicode.IsControl) {
+			t.Fatalf("invalid UTF-8 or a control character: %q", line)
 		}
 		fields := strings.Split(body, " ")
 		if len(fields) != 4+len(tags) {
@@ -67,6 +74,11 @@ func FuzzAppendJSON(f *testing.F) {
 		tags := []metrics.Tag{{Key: k1, Value: v1}, {Key: k2, Value: v2}}
 		p := Point{Metric: metric, Time: time.UnixMilli(ms), Value: value, Tags: tags}
 		b := AppendJSON(nil, p)
+		// encoding/json takes invalid UTF-8 and reads it as U+FFFD; OpenTSDB's
+		// Jackson refuses the request.
+		if !utf8.Valid(b) || strings.ContainsAny(string(b), "\u2028\u2029") {
+			t.Fatalf("invalid UTF-8 or an unescaped line separator: %q", b)
+		}
 		got := decodeAPIPut(t, b)
 		if got.Metric != validUTF8(metric) {
 			t.Fatalf("metric %q, want %q", got.Metric, validUTF8(metric))
@@ -85,13 +97,19 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 		want := map[string]string{validUTF8(k1): validUTF8(v1)}
 		want[validUTF8(k2)] = validUTF8(v2) // a repeated key: the last wins
-		if len(got.Tags) != len(want) {
+		if !maps.Equal(got.Tags, want) {
 			t.Fatalf("tags %q, want %q", got.Tags, want)
 		}
-		for k, v := range want {
-			if got.Tags[k] != v {
-				t.Fatalf("tags %q, want %q", got.Tags, want)
-			}
+
+		// What the HTTP exporter sends, sanitized by Flatten, reads back
+		// exactly.
+		p.Metric = Sanitize(metric)
+		p.Tags = []metrics.Tag{{Key: Sanitize(k1), Value: Sanitize(v1)}, {Key: Sanitize(k2), Value: Sanitize(v2)}}
+		got = decodeAPIPut(t, AppendJSON(nil, p))
+		want = map[string]string{p.Tags[0].Key: p.Tags[0].Value}
+		want[p.Tags[1].Key] = p.Tags[1].Value
+		if got.Metric != p.Metric || !maps.Equal(got.Tags, want) {
+			t.Fatalf("sanitized point read back as %q %q, want %q %q", got.Metric, got.Tags, p.Metric, want)
 		}
 	})
 }
