@@ -57,6 +57,11 @@ type Config struct {
 	// PprofAllowRemote allows a non-loopback PprofAddr
 	// (VITALS_PPROF_ALLOW_REMOTE=1).
 	PprofAllowRemote bool
+	// PprofToken, if set, is a bearer token that every request to the
+	// pprof server must carry, on loopback too: "Authorization: Bearer
+	// <token>"; others get 401 (VITALS_PPROF_TOKEN). It is never logged.
+	// Recommended with PprofAllowRemote. See pprofserver.Config.Token.
+	PprofToken string
 	// FlushInterval is how often metrics are exported, aligned to the wall
 	// clock. Defaults to 10 s (VITALS_FLUSH_INTERVAL, e.g. "10s").
 	FlushInterval time.Duration
@@ -96,6 +101,7 @@ func (cfg Config) fromEnv() (Config, error) {
 	env(&cfg.Release, "VITALS_RELEASE")
 	env(&cfg.HealthAddr, "VITALS_HEALTH_ADDR")
 	env(&cfg.PprofAddr, "VITALS_PPROF_ADDR")
+	env(&cfg.PprofToken, "VITALS_PPROF_TOKEN")
 	env(&cfg.OpenTSDBURL, "VITALS_OPENTSDB_URL")
 	env(&cfg.PostgresURL, "VITALS_POSTGRES_URL")
 	var errs []error
@@ -206,14 +212,17 @@ func Start(ctx context.Context, cfg Config) (*Instance, error) {
 
 	if cfg.PprofAddr != Off {
 		inst.pprof, err = pprofserver.Start(pprofserver.Config{
-			Addr: cfg.PprofAddr, AllowRemote: cfg.PprofAllowRemote,
+			Addr: cfg.PprofAddr, AllowRemote: cfg.PprofAllowRemote, Token: cfg.PprofToken,
 			Registry: cfg.Registry, Health: inst.Health.Handler(), Logger: cfg.Logger,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("vitals: pprof: %w", err)
 		}
-		addr := inst.pprof.Addr()
-		inst.Health.Register("pprof", healthcheck.Info(func() string { return "http://" + addr + "/debug/pprof/" }))
+		line := "http://" + inst.pprof.Addr() + "/debug/pprof/"
+		if cfg.PprofToken != "" {
+			line += " (bearer token required)"
+		}
+		inst.Health.Register("pprof", healthcheck.Info(func() string { return line }))
 	}
 	if cfg.HealthAddr != Off {
 		inst.health, err = inst.Health.Serve(healthcheck.ServerConfig{Addr: cfg.HealthAddr})

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -451,6 +452,25 @@ func TestServeRefusesRemote(t *testing.T) {
 		t.Fatalf("with AllowRemote: %v", err)
 	}
 	s.Close()
+}
+
+// TestServeDefaultAddr: a zero ServerConfig listens on 127.0.0.1:10001,
+// the loopback interface only. When another process holds that port, the
+// error shows the address Serve tried, which is as good a proof.
+func TestServeDefaultAddr(t *testing.T) {
+	h := newHealth(t, healthcheck.Config{})
+	s, err := h.Serve(healthcheck.ServerConfig{})
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) && strings.Contains(err.Error(), "127.0.0.1:10001") {
+			t.Logf("the default port is in use, and Serve tried 127.0.0.1:10001: %v", err)
+			return
+		}
+		t.Fatalf("Serve with a zero ServerConfig: %v", err)
+	}
+	defer s.Close()
+	if tcp, ok := s.Addr().(*net.TCPAddr); !ok || s.Addr().String() != "127.0.0.1:10001" || !tcp.IP.IsLoopback() {
+		t.Errorf("a zero ServerConfig listens on %v, want 127.0.0.1:10001", s.Addr())
+	}
 }
 
 func TestServeConfig(t *testing.T) {

@@ -32,8 +32,22 @@ type Config struct {
 	// non-loopback IP, or any host name but "localhost". Without it, Start
 	// refuses such an address with an error wrapping ErrNotLoopback, because
 	// these endpoints expose the process's memory, command line and code.
-	// vitals.Start sets it from VITALS_PPROF_ALLOW_REMOTE=1.
+	// vitals.Start sets it from VITALS_PPROF_ALLOW_REMOTE=1. Set Token as
+	// well, so that reaching the port is not enough.
 	AllowRemote bool
+
+	// Token, if set, is a bearer token that every request must carry, on
+	// every path (/healthz included) and whatever the address, loopback
+	// too: "Authorization: Bearer <Token>". A request without it, or with
+	// another token, gets 401 Unauthorized with a WWW-Authenticate: Bearer
+	// header, before anything else is looked at. Tokens are compared in
+	// constant time, and the token is never logged nor put in an error.
+	// It must be printable ASCII without spaces, such as the output of
+	// `openssl rand -hex 32`. The server speaks plain HTTP, so the token
+	// crosses the network in the clear: use it on networks you trust, or
+	// behind a TLS proxy. Handler requires it too. Empty, the default,
+	// requires nothing. vitals.Start sets it from VITALS_PPROF_TOKEN.
+	Token string
 
 	// Registry is the registry that /debug/metrics shows. Defaults to
 	// metrics.Default.
@@ -79,6 +93,9 @@ func (c Config) validate() error {
 	}
 	if c.MutexProfileFraction < 0 {
 		return fmt.Errorf("pprofserver: MutexProfileFraction is %d; it must be 0 (leave alone) or positive", c.MutexProfileFraction)
+	}
+	if err := checkToken(c.Token); err != nil {
+		return err
 	}
 	return checkAddr(c.Addr, c.AllowRemote)
 }

@@ -110,6 +110,19 @@
 // host, a non-loopback IP, a host name other than localhost) with an error
 // wrapping ErrNotLoopback, unless Config.AllowRemote is set.
 //
+// Config.Token adds a bearer token that every request must carry, on
+// loopback too, since other users and containers of the machine may share
+// it. Without the token, or with another one, a request gets 401 with
+// WWW-Authenticate: Bearer, whatever its path. go tool pprof has no flag
+// for a request header, so fetch with curl and open the file:
+//
+//	curl -fsS -H "Authorization: Bearer $VITALS_PPROF_TOKEN" -o cpu.pprof \
+//		'http://10.0.0.7:6060/debug/pprof/profile?seconds=10'
+//	go tool pprof cpu.pprof
+//
+// The token travels in plain HTTP: it keeps out whoever can reach the port
+// but cannot read the traffic.
+//
 // Block and mutex profiling cost something on every contended operation,
 // so they stay as the program left them (off by default) unless
 // Config.BlockProfileRate or Config.MutexProfileFraction ask for them; Start

@@ -71,3 +71,22 @@ func ExampleHandler() {
 	// jobs.done map[queue:base] counter 3
 	// 200 ok
 }
+
+// With a Token, every request must carry it as a bearer token; others get
+// 401 and a challenge. Start requires it the same way, on loopback too.
+func ExampleHandler_token() {
+	debug := pprofserver.Handler(pprofserver.Config{Token: "5d41402abc4b2a76b9719d911017c592"})
+	for _, auth := range []string{"", "Bearer not-the-token", "Bearer 5d41402abc4b2a76b9719d911017c592"} {
+		req := httptest.NewRequest("GET", "/debug/pprof/cmdline", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		debug.ServeHTTP(rec, req)
+		fmt.Printf("%d %s\n", rec.Code, rec.Header().Get("WWW-Authenticate"))
+	}
+	// Output:
+	// 401 Bearer realm="pprof"
+	// 401 Bearer realm="pprof", error="invalid_token"
+	// 200
+}

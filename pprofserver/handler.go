@@ -25,7 +25,8 @@ const (
 // for programs that run their own server: mount it at the root of a mux
 // (mux.Handle("/debug/", h) and mux.Handle("/healthz", h) work too), since
 // its paths are absolute. It registers nothing anywhere else and does not
-// change profiling rates; Start does that. Addr and AllowRemote are not used.
+// change profiling rates; Start does that. Addr and AllowRemote are not used;
+// Token is: with one, every request must carry it (see Config.Token).
 func Handler(cfg Config) http.Handler {
 	cfg = cfg.withDefaults()
 	mux := http.NewServeMux()
@@ -40,7 +41,7 @@ func Handler(cfg Config) http.Handler {
 	if cfg.Health != nil {
 		mux.Handle("/healthz", cfg.Health)
 	}
-	return nosniff{mux}
+	return nosniff{requireToken(cfg.Token, mux)}
 }
 
 // nosniff stops browsers from guessing a content type for any response,

@@ -78,7 +78,8 @@ func Start(cfg Config) (*Server, error) {
 	}
 	s.restore = setProfileRates(cfg.BlockProfileRate, cfg.MutexProfileFraction)
 	go s.serve(ln)
-	cfg.Logger.Info("pprofserver: listening", "addr", s.addr, "url", "http://"+s.addr+"/debug/pprof/")
+	cfg.Logger.Info("pprofserver: listening", "addr", s.addr, "url", "http://"+s.addr+"/debug/pprof/",
+		"bearer_token_required", cfg.Token != "")
 	return s, nil
 }
 

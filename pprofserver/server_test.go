@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,6 +30,30 @@ func TestStartLogsAddr(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "addr="+s.Addr()) {
 		t.Errorf("the log does not give the address %s:\n%s", s.Addr(), logs.String())
+	}
+}
+
+// TestStartDefaultAddr: a zero Config listens on DefaultAddr,
+// 127.0.0.1:6060, the loopback interface only. When another process holds
+// that port, the error shows the address Start tried, which is as good a
+// proof.
+func TestStartDefaultAddr(t *testing.T) {
+	t.Parallel()
+	if pprofserver.DefaultAddr != "127.0.0.1:6060" {
+		t.Errorf("DefaultAddr is %q", pprofserver.DefaultAddr)
+	}
+	s, err := pprofserver.Start(pprofserver.Config{Logger: quiet})
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) && strings.Contains(err.Error(), "127.0.0.1:6060") {
+			t.Logf("the default port is in use, and Start tried 127.0.0.1:6060: %v", err)
+			return
+		}
+		t.Fatalf("Start with a zero Config: %v", err)
+	}
+	defer s.Shutdown(context.Background())
+	host, _, err := net.SplitHostPort(s.Addr())
+	if s.Addr() != "127.0.0.1:6060" || err != nil || !net.ParseIP(host).IsLoopback() {
+		t.Errorf("a zero Config listens on %q, want 127.0.0.1:6060", s.Addr())
 	}
 }
 
