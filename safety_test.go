@@ -123,6 +123,40 @@ func TestRemotePprofNeedsOptIn(t *testing.T) {
 	}
 }
 
+func TestRemoteHealthNeedsOptIn(t *testing.T) {
+	clearEnv(t)
+	for _, addr := range []string{":0", "0.0.0.0:0", "[::]:0"} {
+		inst, err := vitals.Start(context.Background(), vitals.Config{
+			Service: "alerts", HealthAddr: addr, PprofAddr: vitals.Off,
+			Registry: metrics.NewRegistry(), Console: io.Discard, Logger: slog.New(slog.DiscardHandler),
+		})
+		if err == nil {
+			inst.Shutdown(context.Background())
+			t.Errorf("Start listened for health on %q without the opt-in", addr)
+			continue
+		}
+		if !strings.Contains(err.Error(), addr) || !strings.Contains(err.Error(), "VITALS_HEALTH_ALLOW_REMOTE=1") {
+			t.Errorf("Start with health on %q: %v\nwant an error naming the address and VITALS_HEALTH_ALLOW_REMOTE=1", addr, err)
+		}
+	}
+
+	t.Setenv("VITALS_HEALTH_ALLOW_REMOTE", "1")
+	inst := startVitals(t, vitals.Config{HealthAddr: "0.0.0.0:0", PprofAddr: vitals.Off})
+	host, port, _ := net.SplitHostPort(inst.HealthAddr())
+	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
+		t.Errorf("with the opt-in, health listens on %s, want every interface", inst.HealthAddr())
+	}
+	conn, err := net.Dial("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	report, err := io.ReadAll(conn)
+	if err != nil || !strings.Contains(string(report), "alerts") {
+		t.Errorf("with the opt-in, the socket answered %q, %v", report, err)
+	}
+}
+
 // httpGet fetches url with auth as its Authorization header (none if "")
 // and returns the answer, its body read and closed.
 func httpGet(t *testing.T, url, auth string) *http.Response {

@@ -48,8 +48,13 @@ type Config struct {
 	// Defaults to the VCS revision in the build info (VITALS_RELEASE).
 	Release string
 	// HealthAddr is the TCP address of the health socket. Defaults to
-	// 127.0.0.1:10001; Off disables it (VITALS_HEALTH_ADDR).
+	// 127.0.0.1:10001; Off disables it (VITALS_HEALTH_ADDR). A non-loopback
+	// address, such as ":10001" for `nc host 10001` from another machine,
+	// needs HealthAllowRemote.
 	HealthAddr string
+	// HealthAllowRemote allows a non-loopback HealthAddr
+	// (VITALS_HEALTH_ALLOW_REMOTE=1).
+	HealthAllowRemote bool
 	// PprofAddr is the address of the pprof HTTP server. Defaults to
 	// 127.0.0.1:6060; Off disables it (VITALS_PPROF_ADDR). A non-loopback
 	// address needs PprofAllowRemote.
@@ -105,15 +110,17 @@ func (cfg Config) fromEnv() (Config, error) {
 	env(&cfg.OpenTSDBURL, "VITALS_OPENTSDB_URL")
 	env(&cfg.PostgresURL, "VITALS_POSTGRES_URL")
 	var errs []error
-	if !cfg.PprofAllowRemote {
-		if v := os.Getenv("VITALS_PPROF_ALLOW_REMOTE"); v != "" {
+	envBool := func(field *bool, name string) {
+		if v := os.Getenv(name); v != "" && !*field {
 			allow, err := strconv.ParseBool(v)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("VITALS_PPROF_ALLOW_REMOTE=%q: want 1 or 0", v))
+				errs = append(errs, fmt.Errorf("%s=%q: want 1 or 0", name, v))
 			}
-			cfg.PprofAllowRemote = allow
+			*field = allow
 		}
 	}
+	envBool(&cfg.HealthAllowRemote, "VITALS_HEALTH_ALLOW_REMOTE")
+	envBool(&cfg.PprofAllowRemote, "VITALS_PPROF_ALLOW_REMOTE")
 	if cfg.FlushInterval == 0 {
 		if v := os.Getenv("VITALS_FLUSH_INTERVAL"); v != "" {
 			d, err := time.ParseDuration(v)
@@ -225,7 +232,7 @@ func Start(ctx context.Context, cfg Config) (*Instance, error) {
 		inst.Health.Register("pprof", healthcheck.Info(func() string { return line }))
 	}
 	if cfg.HealthAddr != Off {
-		inst.health, err = inst.Health.Serve(healthcheck.ServerConfig{Addr: cfg.HealthAddr})
+		inst.health, err = inst.Health.Serve(healthcheck.ServerConfig{Addr: cfg.HealthAddr, AllowRemote: cfg.HealthAllowRemote})
 		if err != nil {
 			return nil, fmt.Errorf("vitals: health socket: %w", err)
 		}

@@ -45,7 +45,7 @@ func isLoopbackHost(host string) bool {
 
 func remoteError(addr string) error {
 	return fmt.Errorf("healthcheck: Addr %q is not a loopback address, so other hosts could read the health report; "+
-		"listen on 127.0.0.1 (such as 127.0.0.1:0), or set ServerConfig.AllowRemote to expose it", addr)
+		"listen on 127.0.0.1 (such as 127.0.0.1:0), or set ServerConfig.AllowRemote (VITALS_HEALTH_ALLOW_REMOTE=1 with vitals.Start) to expose it", addr)
 }
 
 // listenUnix listens on the unix socket path. A socket file left there by
