@@ -453,10 +453,11 @@ func (d *distribution) readOnce(reset bool) Distribution {
 		return v
 	}
 	takeSum := func(w *atomic.Int64) int64 {
-		if reset {
-			return w.Swap(0)
+		v := w.Load()
+		if reset && v != 0 { // a line with no values has a zero sum
+			v = w.Swap(0)
 		}
-		return w.Load()
+		return v
 	}
 
 	minE, maxE := d.min.Load(), d.max.Load()
