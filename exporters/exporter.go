@@ -25,7 +25,9 @@ import (
 //     backoff, until it succeeds, is pushed out of the full queue, or
 //     Shutdown's deadline passes. An exporter that delivered part of a
 //     snapshot before failing should send only the rest when it is offered
-//     again, so that a retry never duplicates a point.
+//     again, so that a retry never duplicates a point, and say how much it
+//     delivered with Partial: the Reporter then counts those points as
+//     exported, and only the others as dropped if the snapshot is given up.
 type Exporter interface {
 	Export(ctx context.Context, snap metrics.Snapshot) error
 	// Shutdown releases the exporter's connections. It is called once, after
@@ -72,3 +74,23 @@ func (e *RejectedError) Error() string {
 
 // Unwrap returns ErrRejected and the backend's reason, for errors.Is.
 func (e *RejectedError) Unwrap() []error { return []error{ErrRejected, e.Err} }
+
+// PartialError is a transient failure of an Export that had already
+// delivered some of the snapshot's points, in this or earlier attempts.
+type PartialError struct {
+	Delivered int   // points of the snapshot stored by the backend so far, in all
+	Err       error // why the rest was not
+}
+
+// Partial returns a transient error saying that delivered points of the
+// snapshot (counted as PointCounter counts them, over every attempt so far)
+// are stored and the rest failed because of err.
+func Partial(delivered int, err error) error { return &PartialError{Delivered: delivered, Err: err} }
+
+// Error describes the failure.
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("%v (%d points of the snapshot delivered)", e.Err, e.Delivered)
+}
+
+// Unwrap returns the reason the rest was not delivered.
+func (e *PartialError) Unwrap() error { return e.Err }

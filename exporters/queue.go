@@ -4,10 +4,14 @@ import "github.com/vitals-go/vitals/metrics"
 
 // batch is one snapshot on its way to one exporter.
 type batch struct {
-	snap   metrics.Snapshot
-	points int // what the exporter counts it as: PointCounter.Points, or one per series
-	tries  int // Export calls so far; only the worker touches it
+	snap      metrics.Snapshot
+	points    int // what the exporter counts it as: PointCounter.Points, or one per series
+	delivered int // points already counted as exported (see Partial); guarded by worker.mu
+	tries     int // Export calls so far; only the worker touches it
 }
+
+// undelivered returns how many of b's points are not counted as exported.
+func (b *batch) undelivered() int { return b.points - b.delivered }
 
 // queue holds the batches waiting for one exporter, oldest first: a ring of
 // fixed size that pushes out its oldest batch when full. The batch being
@@ -64,7 +68,7 @@ func (q *queue) pop() *batch {
 func (q *queue) clear() (batches, points int) {
 	for b := q.pop(); b != nil; b = q.pop() {
 		batches++
-		points += b.points
+		points += b.undelivered()
 	}
 	return batches, points
 }

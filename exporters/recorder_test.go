@@ -32,6 +32,8 @@ type recorder struct {
 	snaps           []metrics.Snapshot // returned nil or a rejection for these
 	calls           int                // Export calls
 	failNext        int                // fail this many more calls with errTransient
+	partial         int                // with failNext: say this many points were delivered (exporters.Partial)
+	partialTimes    map[time.Time]bool // the snapshots a partial failure was returned for
 	panicNext       int                // panic in this many more calls
 	reject          int                // when non-zero, return Rejected(reject, errInvalid)
 	gate            chan struct{}      // when non-nil, Export waits until it is closed
@@ -65,6 +67,13 @@ func (e *recorder) Export(ctx context.Context, snap metrics.Snapshot) error {
 		panic("boom")
 	case e.failNext > 0:
 		e.failNext--
+		if e.partial > 0 {
+			if e.partialTimes == nil {
+				e.partialTimes = map[time.Time]bool{}
+			}
+			e.partialTimes[snap.Time] = true
+			return exporters.Partial(e.partial, fmt.Errorf("send: %w", errTransient))
+		}
 		return fmt.Errorf("send: %w", errTransient)
 	case e.reject != 0:
 		e.snaps = append(e.snaps, snap)
@@ -93,6 +102,14 @@ func (e *recorder) received() []metrics.Snapshot {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return slices.Clone(e.snaps)
+}
+
+// partiallyDelivered returns how many snapshots a partial failure was
+// returned for.
+func (e *recorder) partiallyDelivered() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.partialTimes)
 }
 
 func (e *recorder) callCount() int {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,39 @@ func TestRetriesWithBackoffThenDelivers(t *testing.T) {
 		if !snaps[i].Time.After(snaps[i-1].Time) {
 			t.Errorf("snapshot %d (%v) delivered after snapshot %d (%v)", i, snaps[i].Time, i-1, snaps[i-1].Time)
 		}
+	}
+}
+
+// TestPartialDeliveryIsCountedAsExported has an exporter deliver 2 points
+// of every snapshot and fail on the rest, until the snapshots are pushed out
+// of the queue or abandoned at Shutdown: those 2 points count as exported,
+// once per snapshot however often it was retried, and only the others as
+// dropped.
+func TestPartialDeliveryIsCountedAsExported(t *testing.T) {
+	t.Parallel()
+	const perSnapshot = 2
+	part := pointy{recorder: &recorder{failNext: math.MaxInt, partial: perSnapshot}, perSeries: 3}
+	fast := &recorder{}
+	r := start(t, metrics.NewRegistry(), exporters.Config{
+		Exporters:  map[string]exporters.Exporter{"partial": part, "fast": fast},
+		Interval:   tick,
+		QueueSize:  1,
+		MinBackoff: time.Millisecond,
+		MaxBackoff: 5 * time.Millisecond,
+	})
+	waitFor(t, "4 snapshots partly delivered", func() bool { return part.partiallyDelivered() >= 4 })
+	if err, _ := shutdown(r, 100*time.Millisecond); err == nil {
+		t.Fatal("Shutdown reported every snapshot delivered")
+	}
+	h := healthOf(t, r, "partial")
+	total := 3 * series(fast.received()...)
+	want := int64(perSnapshot * part.partiallyDelivered())
+	if h.Exported != want || h.Dropped != total-want || h.Rejected != 0 {
+		t.Errorf("health %+v; want %d exported (%d per snapshot partly delivered) and the other %d of %d points dropped",
+			h, want, perSnapshot, total-want, total)
+	}
+	if h.Retries == 0 {
+		t.Errorf("health %+v: no retries; the test did not retry partial snapshots", h)
 	}
 }
 

@@ -82,7 +82,7 @@ func (w *worker) enqueue(snap metrics.Snapshot) {
 	var log bool
 	var occurrences int
 	if dropped {
-		w.self.dropped.Inc(int64(old.points))
+		w.self.dropped.Inc(int64(old.undelivered()))
 		log, occurrences = w.dropLog.allow("queue full", now)
 	}
 	w.mu.Unlock()
@@ -93,7 +93,7 @@ func (w *worker) enqueue(snap metrics.Snapshot) {
 	}
 	if log {
 		w.log.Warn("exporters: queue full; dropped the oldest snapshot",
-			append(repeats(occurrences), "points", old.points, "queue_size", w.q.size())...)
+			append(repeats(occurrences), "points", old.undelivered(), "queue_size", w.q.size())...)
 	}
 }
 
@@ -194,20 +194,26 @@ func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Dura
 	rejected := 0
 	switch {
 	case err == nil:
-		w.self.exported.Inc(int64(b.points))
+		w.self.exported.Inc(int64(b.undelivered()))
 		w.self.flush.Update(took)
 		w.lastSuccess = now
 	case errors.Is(err, ErrRejected):
-		rejected = rejectedPoints(err, b.points)
+		rejected = rejectedPoints(err, b.undelivered())
 		w.self.rejected.Inc(int64(rejected))
-		w.self.exported.Inc(int64(b.points - rejected))
-		if rejected < b.points {
+		w.self.exported.Inc(int64(b.undelivered() - rejected))
+		if rejected < b.undelivered() {
 			w.lastSuccess = now // the backend took the rest
 		}
 	default:
 		failed = true
+		if pe, ok := errors.AsType[*PartialError](err); ok {
+			if n := min(pe.Delivered, b.points); n > b.delivered {
+				w.self.exported.Inc(int64(n - b.delivered))
+				b.delivered = n
+			}
+		}
 		if !queued {
-			w.self.dropped.Inc(int64(b.points))
+			w.self.dropped.Inc(int64(b.undelivered()))
 		}
 	}
 	if queued && !failed {
@@ -280,7 +286,7 @@ func (w *worker) close(ctx context.Context) error {
 	w.closed = true
 	batches, points := 0, 0
 	if b := w.inflight; b != nil && b != w.q.head() {
-		batches, points = 1, b.points
+		batches, points = 1, b.undelivered()
 	}
 	n, p := w.q.clear()
 	batches, points = batches+n, points+p

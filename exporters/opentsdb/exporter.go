@@ -81,6 +81,15 @@ func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 	}
 	clear(e.points) // let the snapshot's strings go
 	if err != nil {
+		delivered := 0
+		if e.http != nil {
+			delivered = e.http.delivered()
+		} else {
+			delivered = e.telnet.progress.sent
+		}
+		if delivered > 0 { // so that the Reporter counts them if it gives the snapshot up
+			return exporters.Partial(delivered, err)
+		}
 		return err
 	}
 	if invalid > 0 {

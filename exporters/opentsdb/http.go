@@ -154,6 +154,20 @@ func (h *httpSender) export(ctx context.Context, t time.Time, points []tsdb.Poin
 	return rejected, fmt.Errorf("the TSD refused %d points: %s", rejected, summarize(errs)), nil
 }
 
+// delivered returns how many points of the snapshot in progress the TSD has
+// stored: those of the answered batches, less the ones it refused or asked
+// to see again.
+func (h *httpSender) delivered() int {
+	p := &h.progress
+	n := 0
+	for i, done := range p.done {
+		if done && i < len(h.batches) {
+			n += h.batches[i].n
+		}
+	}
+	return max(n-len(p.retry)-p.rejected, 0)
+}
+
 // encode writes the points' JSON into h.buf as batches of at most BatchSize
 // points and MaxRequestBytes bytes each, and records them in h.batches. The
 // same points always make the same batches.

@@ -127,6 +127,56 @@ func TestHTTPRetryAfterServerErrors(t *testing.T) {
 	checkNoBadRows(t, vm)
 }
 
+// TestHTTPPartialDelivery: a TSD that fails every second request stores
+// part of a snapshot per attempt; each failed Export says, through
+// exporters.Partial, exactly how many points are stored so far, so that the
+// Reporter counts them as exported if it has to give the snapshot up.
+func TestHTTPPartialDelivery(t *testing.T) {
+	vm := testenv.VictoriaMetrics(t)
+	var requests, forwarded atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		points := readPut(t, r)
+		if requests.Add(1)%2 == 0 {
+			http.Error(w, `{"error":{"code":503,"message":"overloaded"}}`, http.StatusServiceUnavailable)
+			return
+		}
+		forwarded.Add(int64(len(points)))
+		w.WriteHeader(forwardPut(t, vm, points))
+	}))
+	defer proxy.Close()
+
+	cfg := Config{URL: proxy.URL, Prefix: uniquePrefix(t), BatchSize: 5, Parallelism: 1}
+	snap := everyKind(t)
+	e := newExporter(t, cfg)
+	partial := 0
+	for attempt := 1; ; attempt++ {
+		if attempt > 50 {
+			t.Fatal("Export still failing after 50 attempts")
+		}
+		err := e.Export(context.Background(), snap)
+		if err == nil {
+			break
+		}
+		pe, ok := errors.AsType[*exporters.PartialError](err)
+		switch {
+		case ok && int64(pe.Delivered) != forwarded.Load():
+			t.Errorf("attempt %d: Partial says %d points delivered; the TSD stored %d", attempt, pe.Delivered, forwarded.Load())
+		case ok:
+			partial++
+		case forwarded.Load() != 0:
+			t.Errorf("attempt %d: %v; want a Partial error, %d points are stored", attempt, err, forwarded.Load())
+		}
+	}
+	if partial < 2 {
+		t.Errorf("%d partial failures, want several", partial)
+	}
+	want := wantSeries(t, snap, cfg, false)
+	checkStored(t, vm, cfg.Prefix, want) // one sample per series: no duplicate
+	if got := forwarded.Load(); got != int64(len(want)) {
+		t.Errorf("%d points forwarded, want each of the %d once", got, len(want))
+	}
+}
+
 // TestHTTPRejectedPoints: a TSD answering 400 with OpenTSDB's details
 // refuses some points for good ("Unknown metric") and asks for others to be
 // sent again ("Please throttle"); Export reports the refused ones as
