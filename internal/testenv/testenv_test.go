@@ -231,6 +231,37 @@ func TestVictoriaMetricsStopStart(t *testing.T) {
 	waitExport(t, v, "testenv.restart2", 1)
 }
 
+// TestVictoriaMetricsKill kills the server and starts it again: it is gone
+// at once, and back on the same addresses.
+func TestVictoriaMetricsKill(t *testing.T) {
+	v := VictoriaMetrics(t)
+	t.Cleanup(func() {
+		if err := v.Start(); err != nil {
+			t.Errorf("restart in cleanup: %v", err)
+		}
+	})
+	urls := [3]string{v.HTTPURL, v.OpenTSDBHTTPURL, v.OpenTSDBTelnetAddr}
+	if err := v.Kill(); err != nil {
+		t.Fatalf("Kill: %v", err)
+	}
+	for _, addr := range []string{v.OpenTSDBTelnetAddr, strings.TrimPrefix(v.OpenTSDBHTTPURL, "http://")} {
+		if err := tcpReady(addr); err == nil {
+			t.Fatalf("%s still accepts connections after Kill", addr)
+		}
+	}
+	if err := v.Kill(); err != nil {
+		t.Fatalf("second Kill: %v", err)
+	}
+	if err := v.Start(); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if got := [3]string{v.HTTPURL, v.OpenTSDBHTTPURL, v.OpenTSDBTelnetAddr}; got != urls {
+		t.Errorf("addresses changed from %v to %v", urls, got)
+	}
+	sendHTTPPut(t, v.OpenTSDBHTTPURL, `[{"metric":"testenv.kill","timestamp":1700000300,"value":7,"tags":{"k":"v"}}]`)
+	waitExport(t, v, "testenv.kill", 1)
+}
+
 func TestParseExportLine(t *testing.T) {
 	line := `{"metric":{"__name__":"m","odd":"x\"values\":[1]"},"values":[1,+Inf,-Inf,NaN,null,2.5e-3],"timestamps":[1,2,3,4,5,6]}`
 	s, err := parseExportLine(line)

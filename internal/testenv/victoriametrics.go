@@ -164,6 +164,24 @@ func (v *VMServer) Stop() error {
 	return nil
 }
 
+// Kill ends the server with SIGKILL, as a crash would, and waits for it to
+// exit. Samples it acknowledged in the last seconds may be lost, even after
+// ForceFlush, which makes them searchable but does not write them to disk.
+// Its ports and storage are kept for Start. It does nothing if the server
+// is not running. See Start about stopping the shared server.
+func (v *VMServer) Kill() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.proc == nil {
+		return nil
+	}
+	v.client.CloseIdleConnections()
+	if err := v.proc.stop(syscall.SIGKILL); err != nil {
+		return fmt.Errorf("victoria-metrics: %v", err)
+	}
+	return nil
+}
+
 // shutdown is the Main cleanup: stop the server if running.
 func (v *VMServer) shutdown() error { return v.Stop() }
 
