@@ -193,40 +193,37 @@ func distEncodeMin(v int64) uint64 { return ^(uint64(v) ^ distSignBit) }
 func distDecodeMin(e uint64) int64 { return int64(^e ^ distSignBit) }
 
 // Bucket counters are 16-bit halves of uint32 words (sync/atomic has no
-// 16-bit operations): sub-bucket s of an octave is the low half of its word
-// when s is even and the high half when s is odd, so incrementing it is one
-// atomic add of 1<<(16*(s&1)). A half whose add sets bit 15 has 1<<15 counts
-// moved to the octave's spill counters (see spill) by every record that sees
-// the bit, so a half never carries into its neighbour unless 32,768 records
-// of that one bucket are in flight at once.
+// 16-bit operations), so incrementing one is one atomic add of 1 or 1<<16.
+// A half whose add sets bit 15 has 1<<15 counts moved to the octave's spill
+// counters (see spill) by every record that sees the bit, so a half never
+// carries into its neighbour unless 32,768 records of that one bucket are in
+// flight at once.
 const (
 	distSpillAt  = 1 << 15
 	distHalfMask = 1<<16 - 1
-	// distLowSubs is how many sub-buckets the first cache line of an octave
-	// holds; the other bucketSubCount-distLowSubs are in the second.
-	distLowSubs = 28
+	// distLineWords is how many counter words a cache line of an octave has:
+	// 18 counters, of which the second line uses 17.
+	distLineWords = (bucketSubCount + 3) / 4
 )
 
-// distLine is one 64-byte cache line of an octave's counters: 14 words of
-// two 16-bit counters, and the sum of the values counted in them. Keeping
-// each sum beside its counters means concurrent records of different
-// octaves never write the same cache line, and a record writes one line.
+// distLine is one 64-byte cache line of an octave's counters: every other
+// sub-bucket of the octave, two to a word, and the sum of the values counted
+// in them. Keeping each sum beside its counters means a record writes one
+// line, and alternating the sub-buckets between the two lines halves the
+// chance that concurrent records of one octave write the same line.
 type distLine struct {
 	sum   atomic.Int64
-	pairs [distLowSubs / 2]atomic.Uint32
+	spill atomic.Pointer[distSpill] // used in lines[1] only: nil until a counter of the octave spills
+	pairs [distLineWords]atomic.Uint32
+	_     [64 - 8 - 8 - 4*distLineWords]byte
 }
 
-// distChunk holds the counters of the 35 sub-buckets of one octave in two
-// cache lines: 128 B, a size class whose objects the Go allocator places
-// 64-byte aligned, so no two octaves share a line.
+// distChunk holds the counters of the 35 sub-buckets of one octave:
+// sub-bucket s is half s>>1&1 of word s>>2 of line s&1. It is 128 B, a size
+// class whose objects the Go allocator places 64-byte aligned, so no two
+// octaves share a cache line.
 type distChunk struct {
-	low  distLine // sub-buckets 0..27
-	high struct { // sub-buckets 28..34
-		sum   atomic.Int64
-		pairs [(bucketSubCount - distLowSubs + 1) / 2]atomic.Uint32
-		spill atomic.Pointer[distSpill] // nil until a counter of the octave spills
-		_     [64 - 8 - 16 - 8]byte
-	}
+	lines [2]distLine
 }
 
 // distSpill holds the counts moved out of an octave's 16-bit counters.
@@ -235,20 +232,18 @@ type distSpill [bucketSubCount]atomic.Uint64
 // counter returns the word holding sub-bucket sub, the shift of its half,
 // and the sum beside it.
 func (ch *distChunk) counter(sub int) (*atomic.Uint32, uint, *atomic.Int64) {
-	shift := uint(sub&1) * 16
-	if sub < distLowSubs {
-		return &ch.low.pairs[sub>>1], shift, &ch.low.sum
-	}
-	return &ch.high.pairs[(sub-distLowSubs)>>1], shift, &ch.high.sum
+	line := &ch.lines[sub&1]
+	return &line.pairs[sub>>2], uint(sub>>1&1) * 16, &line.sum
 }
 
 // spills returns the octave's spill counters, allocating them if needed.
 func (ch *distChunk) spills() *distSpill {
-	s := ch.high.spill.Load()
+	p := &ch.lines[1].spill
+	s := p.Load()
 	if s == nil {
 		s = new(distSpill)
-		if !ch.high.spill.CompareAndSwap(nil, s) {
-			s = ch.high.spill.Load()
+		if !p.CompareAndSwap(nil, s) {
+			s = p.Load()
 		}
 	}
 	return s
@@ -302,13 +297,16 @@ type distribution struct {
 func (d *distribution) record(v int64) {
 	if v > 0 {
 		oct, sub := bucketOf(v)
-		var ch *distChunk
-		if g := d.groups[oct>>3&7].Load(); g != nil {
-			ch = g[oct&7].Load()
+		ch := d.loadChunk(oct)
+		if ch == nil { // the octave's first value
+			d.chunk(oct)
+			d.record(v)
+			return
 		}
-		if ch == nil {
-			ch = d.chunk(oct)
-		}
+		// Below, the compiler knows ch is not nil. A nil check would read
+		// the chunk's first cache line, which may not be the line the value
+		// goes to and which another core may be writing: it cost a third of
+		// the time of concurrent records.
 		word, shift, sum := ch.counter(sub)
 		if n := word.Add(1 << shift); n>>shift&distSpillAt != 0 {
 			d.spill(ch, sub, word, shift)
@@ -324,6 +322,14 @@ func (d *distribution) record(v int64) {
 	if e := distEncodeMax(v); e > d.max.Load() {
 		distRaise(&d.max, e)
 	}
+}
+
+// loadChunk returns the counters of octave oct, or nil if it has none yet.
+func (d *distribution) loadChunk(oct int) *distChunk {
+	if g := d.groups[oct>>3&7].Load(); g != nil {
+		return g[oct&7].Load()
+	}
+	return nil
 }
 
 // distRaise sets *p to e unless it already holds a larger or equal value.
@@ -474,13 +480,21 @@ func (d *distribution) readOnce(reset bool) Distribution {
 		if ch == nil {
 			continue
 		}
-		sum += takeSum(&ch.low.sum) + takeSum(&ch.high.sum)
+		sum += takeSum(&ch.lines[0].sum) + takeSum(&ch.lines[1].sum)
 		base := int32(oct * bucketSubCount)
-		for i := range ch.low.pairs {
-			buckets = appendPair(buckets, take32(&ch.low.pairs[i]), base+int32(2*i))
-		}
-		for i := range ch.high.pairs {
-			buckets = appendPair(buckets, take32(&ch.high.pairs[i]), base+int32(distLowSubs+2*i))
+		for w := range distLineWords {
+			// Word w of line l holds sub-buckets 4w+l (low half) and
+			// 4w+2+l (high half): read both lines' words, then append
+			// their counters in ascending order.
+			a, b := take32(&ch.lines[0].pairs[w]), take32(&ch.lines[1].pairs[w])
+			if a|b == 0 {
+				continue
+			}
+			index := base + int32(4*w)
+			buckets = appendCount(buckets, index, a&distHalfMask)
+			buckets = appendCount(buckets, index+1, b&distHalfMask)
+			buckets = appendCount(buckets, index+2, a>>16)
+			buckets = appendCount(buckets, index+3, b>>16)
 		}
 	}
 	for reset && d.spilling.Load() != 0 {
@@ -491,7 +505,7 @@ func (d *distribution) readOnce(reset bool) Distribution {
 		if ch == nil {
 			continue
 		}
-		if s := ch.high.spill.Load(); s != nil {
+		if s := ch.lines[1].spill.Load(); s != nil {
 			for sub := range s {
 				if n := take64(&s[sub]); n != 0 {
 					spilled = append(spilled, Bucket{Index: int32(oct*bucketSubCount + sub), Count: n})
@@ -529,19 +543,12 @@ func (d *distribution) readOnce(reset bool) Distribution {
 	return r
 }
 
-// appendPair appends the non-empty counters of word w, whose low half is
-// bucket index and high half bucket index+1.
-func appendPair(buckets []Bucket, w uint32, index int32) []Bucket {
-	if w == 0 {
+// appendCount appends bucket index with count n, unless n is zero.
+func appendCount(buckets []Bucket, index int32, n uint32) []Bucket {
+	if n == 0 {
 		return buckets
 	}
-	if lo := w & distHalfMask; lo != 0 {
-		buckets = append(buckets, Bucket{Index: index, Count: uint64(lo)})
-	}
-	if hi := w >> 16; hi != 0 {
-		buckets = append(buckets, Bucket{Index: index + 1, Count: uint64(hi)})
-	}
-	return buckets
+	return append(buckets, Bucket{Index: index, Count: uint64(n)})
 }
 
 // totalCount returns the cumulative count since creation or clear, including
@@ -563,15 +570,14 @@ func (d *distribution) clear() {
 		if ch == nil {
 			continue
 		}
-		ch.low.sum.Store(0)
-		ch.high.sum.Store(0)
-		for i := range ch.low.pairs {
-			ch.low.pairs[i].Store(0)
+		for l := range ch.lines {
+			line := &ch.lines[l]
+			line.sum.Store(0)
+			for w := range line.pairs {
+				line.pairs[w].Store(0)
+			}
 		}
-		for i := range ch.high.pairs {
-			ch.high.pairs[i].Store(0)
-		}
-		if s := ch.high.spill.Load(); s != nil {
+		if s := ch.lines[1].spill.Load(); s != nil {
 			for i := range s {
 				s[i].Store(0)
 			}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 )
 
 // distInBucket reports whether lower <= v < upper exactly, for the bounds of
@@ -452,7 +453,7 @@ func TestDistributionSpill(t *testing.T) {
 	if half := word.Load() >> shift & distHalfMask; half >= distSpillAt {
 		t.Fatalf("counter holds %d after %d records: not spilled", half, n)
 	}
-	if got := ch.high.spill.Load()[sub].Load(); got != 3*distSpillAt {
+	if got := ch.lines[1].spill.Load()[sub].Load(); got != 3*distSpillAt {
 		t.Fatalf("spilled %d, want %d", got, 3*distSpillAt)
 	}
 	if got := d.peek(); got.Count != n || !reflect.DeepEqual(got.Buckets, []Bucket{{idx, n}}) || got.Sum != n*v {
@@ -692,5 +693,23 @@ func TestDistributionMemory(t *testing.T) {
 	t.Logf("%.0f bytes/histogram for 1µs..10s", per)
 	if per > 4096 {
 		t.Errorf("%.0f bytes/histogram > 4096", per)
+	}
+}
+
+// TestLayout checks the sizes the concurrency of updates relies on: an
+// octave's counters in two whole cache lines, and gauges' idle flags a line
+// away from their values.
+func TestLayout(t *testing.T) {
+	if n := unsafe.Sizeof(distLine{}); n != cacheLine {
+		t.Errorf("distLine is %d B, want one %d B cache line", n, cacheLine)
+	}
+	if n := unsafe.Sizeof(distChunk{}); n != 2*cacheLine {
+		t.Errorf("distChunk is %d B, want two cache lines", n)
+	}
+	if off := unsafe.Offsetof(Gauge{}.touchedFlag); off < cacheLine {
+		t.Errorf("Gauge's touched flag is %d B from its value, want at least %d", off, cacheLine)
+	}
+	if off := unsafe.Offsetof(GaugeFloat64{}.touchedFlag); off < cacheLine {
+		t.Errorf("GaugeFloat64's touched flag is %d B from its value, want at least %d", off, cacheLine)
 	}
 }

