@@ -1,20 +1,23 @@
 // Package bench benchmarks vitals' metrics package side by side with peer
 // libraries: github.com/rcrowley/go-metrics, github.com/uber-go/tally/v4,
-// github.com/prometheus/client_golang and github.com/VictoriaMetrics/metrics.
+// github.com/prometheus/client_golang, github.com/VictoriaMetrics/metrics and
+// the OpenTelemetry Go SDK (go.opentelemetry.io/otel/sdk/metric).
 //
 // It is a separate module (its go.mod replaces github.com/vitals-go/vitals
 // with the parent directory), so that the peers never become dependencies of
-// vitals itself. It holds no code, only benchmarks, in peers_test.go: one
-// family per operation (BenchmarkCounterInc, BenchmarkHistogramUpdate, ...),
-// each with one sub-benchmark per library (vitals, gometrics, tally,
-// prometheus, victoriametrics, and an atomic baseline where it makes sense).
-// README.md says what each library does differently for each operation.
+// vitals itself. It holds no code, only benchmarks: one file per family of
+// operations (counter_test.go, histogram_test.go, lookup_test.go, ...), each
+// family with one sub-benchmark per library (vitals, gometrics, tally,
+// prometheus, victoriametrics, otel, and an atomic baseline where it makes
+// sense). inputs_test.go holds the values recorded, peers_test.go the
+// constructors the families share. README.md says what each library does
+// differently for each operation.
 //
 // Run it with:
 //
 //	cd bench && go test -run XXX -bench . -benchmem
 //
-// and one family with, for example, -bench 'HistogramUpdate$'. For numbers
-// worth comparing, run on a quiet machine with -count 10 and compare with
-// benchstat.
+// and one family with, for example, -bench 'HistogramUpdate$'. `make bench`
+// runs every family 5 times at GOMAXPROCS 1 and 2 and regenerates the tables
+// of BENCHMARKS.md with scripts/benchtable.py.
 package bench
