@@ -26,42 +26,48 @@ func BenchmarkCounterInc(b *testing.B) {
 	b.Run("atomic", func(b *testing.B) {
 		var n atomic.Int64
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			n.Add(1)
 		}
 	})
 	b.Run("vitals", func(b *testing.B) {
 		c := metrics.NewRegistry().Counter("jobs.done", metrics.Tags{"queue": "base"})
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Inc(1)
 		}
 	})
 	b.Run("gometrics", func(b *testing.B) {
 		c := gometrics.NewRegisteredCounter("jobs.done.queue.base", gometrics.NewRegistry())
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Inc(1)
 		}
 	})
 	b.Run("tally", func(b *testing.B) {
 		c := tallyScope(b).Tagged(map[string]string{"queue": "base"}).Counter("jobs_done")
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Inc(1)
 		}
 	})
 	b.Run("prometheus", func(b *testing.B) {
 		c := prometheus.NewCounter(prometheus.CounterOpts{Name: "jobs_done", ConstLabels: prometheus.Labels{"queue": "base"}})
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Inc()
 		}
 	})
 	b.Run("victoriametrics", func(b *testing.B) {
 		c := vm.NewSet().NewCounter(`jobs_done{queue="base"}`)
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Inc()
 		}
 	})
@@ -71,7 +77,8 @@ func BenchmarkCounterInc(b *testing.B) {
 		set := attribute.NewSet(attribute.String("queue", "base"))
 		ctx := context.Background()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Add(ctx, 1, metric.WithAttributeSet(set))
 		}
 	})
@@ -81,7 +88,8 @@ func BenchmarkCounterInc(b *testing.B) {
 		opts := []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("queue", "base")))}
 		ctx := context.Background()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Add(ctx, 1, opts...)
 		}
 	})

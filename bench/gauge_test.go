@@ -24,7 +24,8 @@ func BenchmarkGaugeUpdate(b *testing.B) {
 		var n atomic.Int64
 		b.ReportAllocs()
 		i := int64(0)
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			i++
 			n.Store(i)
 		}
@@ -33,7 +34,8 @@ func BenchmarkGaugeUpdate(b *testing.B) {
 		g := metrics.NewRegistry().Gauge("queue.depth", metrics.Tags{"queue": "base"})
 		b.ReportAllocs()
 		i := int64(0)
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			i++
 			g.Update(i)
 		}
@@ -42,7 +44,8 @@ func BenchmarkGaugeUpdate(b *testing.B) {
 		g := gometrics.NewRegisteredGauge("queue.depth.queue.base", gometrics.NewRegistry())
 		b.ReportAllocs()
 		i := int64(0)
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			i++
 			g.Update(i)
 		}
@@ -51,7 +54,8 @@ func BenchmarkGaugeUpdate(b *testing.B) {
 		g := tallyScope(b).Tagged(map[string]string{"queue": "base"}).Gauge("queue_depth")
 		b.ReportAllocs()
 		i := int64(0)
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			i++
 			g.Update(float64(i))
 		}
@@ -60,7 +64,8 @@ func BenchmarkGaugeUpdate(b *testing.B) {
 		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "queue_depth", ConstLabels: prometheus.Labels{"queue": "base"}})
 		b.ReportAllocs()
 		i := int64(0)
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			i++
 			g.Set(float64(i))
 		}
@@ -69,7 +74,8 @@ func BenchmarkGaugeUpdate(b *testing.B) {
 		g := vm.NewSet().NewGauge(`queue_depth{queue="base"}`, nil)
 		b.ReportAllocs()
 		i := int64(0)
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			i++
 			g.Set(float64(i))
 		}
@@ -81,7 +87,8 @@ func BenchmarkGaugeUpdate(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		i := int64(0)
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			i++
 			g.Record(ctx, i, metric.WithAttributeSet(set))
 		}

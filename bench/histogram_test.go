@@ -32,7 +32,8 @@ func BenchmarkHistogramUpdate(b *testing.B) {
 		h := metrics.NewRegistry().Histogram("latency", metrics.Tags{"queue": "base"})
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Update(latencies[i&latencyMask])
 			i++
 		}
@@ -41,7 +42,8 @@ func BenchmarkHistogramUpdate(b *testing.B) {
 		h := newGometricsHistogram()
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Update(latencies[i&latencyMask])
 			i++
 		}
@@ -50,7 +52,8 @@ func BenchmarkHistogramUpdate(b *testing.B) {
 		h := tallyScope(b).Histogram("latency", tallyBucketsNanos)
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.RecordValue(latencyFloats[i&latencyMask])
 			i++
 		}
@@ -59,7 +62,8 @@ func BenchmarkHistogramUpdate(b *testing.B) {
 		h := newPromHistogram(promBucketsNanos)
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Observe(latencyFloats[i&latencyMask])
 			i++
 		}
@@ -68,7 +72,8 @@ func BenchmarkHistogramUpdate(b *testing.B) {
 		h := newPromNativeHistogram()
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Observe(latencyFloats[i&latencyMask])
 			i++
 		}
@@ -77,7 +82,8 @@ func BenchmarkHistogramUpdate(b *testing.B) {
 		h := vm.NewSet().NewHistogram(`latency{queue="base"}`)
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Update(latencyFloats[i&latencyMask])
 			i++
 		}
@@ -88,7 +94,8 @@ func BenchmarkHistogramUpdate(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Record(ctx, latencies[i&latencyMask], metric.WithAttributeSet(set))
 			i++
 		}
@@ -99,7 +106,8 @@ func BenchmarkHistogramUpdate(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Record(ctx, latencies[i&latencyMask], metric.WithAttributeSet(set))
 			i++
 		}

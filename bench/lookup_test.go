@@ -129,7 +129,8 @@ func BenchmarkLookup3Tags(b *testing.B) {
 	b.Run("vitals", func(b *testing.B) {
 		f := vitalsLookupFamily()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			method, route, code := lookupRequest[0], lookupRequest[1], lookupRequest[2]
 			f.With(method, route, code).Inc(1)
 		}
@@ -137,7 +138,8 @@ func BenchmarkLookup3Tags(b *testing.B) {
 	b.Run("vitals-tags", func(b *testing.B) {
 		r := vitalsLookupRegistry()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			method, route, code := lookupRequest[0], lookupRequest[1], lookupRequest[2]
 			r.Counter("requests", metrics.Tags{"method": method, "route": route, "code": code}).Inc(1)
 		}
@@ -145,7 +147,8 @@ func BenchmarkLookup3Tags(b *testing.B) {
 	b.Run("gometrics", func(b *testing.B) {
 		r := gometricsLookupRegistry()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			method, route, code := lookupRequest[0], lookupRequest[1], lookupRequest[2]
 			gometrics.GetOrRegisterCounter(gometricsName(method, route, code), r).Inc(1)
 		}
@@ -153,7 +156,8 @@ func BenchmarkLookup3Tags(b *testing.B) {
 	b.Run("tally", func(b *testing.B) {
 		s := tallyLookupScope(b)
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			method, route, code := lookupRequest[0], lookupRequest[1], lookupRequest[2]
 			s.Tagged(map[string]string{"method": method, "route": route, "code": code}).Counter("requests").Inc(1)
 		}
@@ -161,7 +165,8 @@ func BenchmarkLookup3Tags(b *testing.B) {
 	b.Run("prometheus", func(b *testing.B) {
 		v := promLookupVec()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			method, route, code := lookupRequest[0], lookupRequest[1], lookupRequest[2]
 			v.With(prometheus.Labels{"method": method, "route": route, "code": code}).Inc()
 		}
@@ -169,7 +174,8 @@ func BenchmarkLookup3Tags(b *testing.B) {
 	b.Run("prometheus-labelvalues", func(b *testing.B) {
 		v := promLookupVec()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			method, route, code := lookupRequest[0], lookupRequest[1], lookupRequest[2]
 			v.WithLabelValues(method, route, code).Inc()
 		}
@@ -177,7 +183,8 @@ func BenchmarkLookup3Tags(b *testing.B) {
 	b.Run("victoriametrics", func(b *testing.B) {
 		s := vmLookupSet()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			method, route, code := lookupRequest[0], lookupRequest[1], lookupRequest[2]
 			s.GetOrCreateCounter(vmName(method, route, code)).Inc()
 		}
@@ -186,7 +193,8 @@ func BenchmarkLookup3Tags(b *testing.B) {
 		s := vmLookupSet()
 		name := vmName(lookupRequest[0], lookupRequest[1], lookupRequest[2])
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			s.GetOrCreateCounter(name).Inc()
 		}
 	})
@@ -194,7 +202,8 @@ func BenchmarkLookup3Tags(b *testing.B) {
 		c := otelLookupCounter(b)
 		ctx := context.Background()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			method, route, code := lookupRequest[0], lookupRequest[1], lookupRequest[2]
 			c.Add(ctx, 1, metric.WithAttributes(attribute.String("method", method), attribute.String("route", route), attribute.String("code", code)))
 		}

@@ -26,14 +26,16 @@ func BenchmarkMeterMark(b *testing.B) {
 	b.Run("atomic", func(b *testing.B) {
 		var n atomic.Int64
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			n.Add(1)
 		}
 	})
 	b.Run("vitals", func(b *testing.B) {
 		m := metrics.NewRegistry().Meter("flows", metrics.Tags{"queue": "base"})
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			m.Mark(1)
 		}
 	})
@@ -41,28 +43,32 @@ func BenchmarkMeterMark(b *testing.B) {
 		m := gometrics.NewMeter() // registers with the global arbiter goroutine
 		defer m.Stop()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			m.Mark(1)
 		}
 	})
 	b.Run("tally", func(b *testing.B) { // a Counter: tally has no meter
 		c := tallyScope(b).Tagged(map[string]string{"queue": "base"}).Counter("flows")
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Inc(1)
 		}
 	})
 	b.Run("prometheus", func(b *testing.B) { // a Counter: rate() is computed by the server
 		c := prometheus.NewCounter(prometheus.CounterOpts{Name: "flows_total", ConstLabels: prometheus.Labels{"queue": "base"}})
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Inc()
 		}
 	})
 	b.Run("victoriametrics", func(b *testing.B) { // a Counter, likewise
 		c := vm.NewSet().NewCounter(`flows_total{queue="base"}`)
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Inc()
 		}
 	})
@@ -72,7 +78,8 @@ func BenchmarkMeterMark(b *testing.B) {
 		set := attribute.NewSet(attribute.String("queue", "base"))
 		ctx := context.Background()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			c.Add(ctx, 1, metric.WithAttributeSet(set))
 		}
 	})
@@ -155,7 +162,8 @@ func BenchmarkMeterMarkParallel(b *testing.B) {
 func BenchmarkTimeNow(b *testing.B) {
 	var t time.Time
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		t = time.Now()
 	}
 	runtime.KeepAlive(t)

@@ -78,7 +78,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		t := metrics.NewRegistry().Timer("query.latency", metrics.Tags{"stage": "plan"})
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			t.Update(time.Duration(latencies[i&latencyMask]))
 			i++
 		}
@@ -88,7 +89,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		defer t.Stop()
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			t.Update(time.Duration(latencies[i&latencyMask]))
 			i++
 		}
@@ -97,7 +99,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		t := tallyScope(b).Tagged(map[string]string{"stage": "plan"}).Timer("query_latency")
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			t.Record(time.Duration(latencies[i&latencyMask]))
 			i++
 		}
@@ -106,7 +109,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		t := newTallyPromTimer(b, prometheus.NewRegistry())
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			t.Record(time.Duration(latencies[i&latencyMask]))
 			i++
 		}
@@ -115,7 +119,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		h := tallyScope(b).Tagged(map[string]string{"stage": "plan"}).Histogram("query_latency", tallyBucketsDur)
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.RecordDuration(time.Duration(latencies[i&latencyMask]))
 			i++
 		}
@@ -124,7 +129,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		h := newPromHistogram(promBucketsSeconds)
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Observe(time.Duration(latencies[i&latencyMask]).Seconds())
 			i++
 		}
@@ -133,7 +139,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		h := newPromNativeHistogram()
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Observe(time.Duration(latencies[i&latencyMask]).Seconds())
 			i++
 		}
@@ -142,7 +149,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		h := vm.NewSet().NewHistogram(`query_latency{stage="plan"}`)
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Update(time.Duration(latencies[i&latencyMask]).Seconds())
 			i++
 		}
@@ -151,7 +159,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		s := newVMSummary(b)
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			s.Update(time.Duration(latencies[i&latencyMask]).Seconds())
 			i++
 		}
@@ -162,7 +171,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Record(ctx, time.Duration(latencies[i&latencyMask]).Seconds(), metric.WithAttributeSet(set))
 			i++
 		}
@@ -173,7 +183,8 @@ func BenchmarkTimerUpdate(b *testing.B) {
 		ctx := context.Background()
 		b.ReportAllocs()
 		i := 0
-		for b.Loop() {
+		b.ResetTimer()
+		for range b.N {
 			h.Record(ctx, time.Duration(latencies[i&latencyMask]).Seconds(), metric.WithAttributeSet(set))
 			i++
 		}
