@@ -387,18 +387,18 @@ func (d *distribution) spill(ch *distChunk, sub int, word *atomic.Uint32, shift 
 // collect returns the distribution of the values recorded since the previous
 // collect (or creation, or clear), resets the interval, and adds it to the
 // totals.
-func (d *distribution) collect() Distribution {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.read(true)
-}
+func (d *distribution) collect() Distribution { return d.readInto(true, nil) }
 
 // peek returns what collect would return, without resetting the interval or
 // changing the totals.
-func (d *distribution) peek() Distribution {
+func (d *distribution) peek() Distribution { return d.readInto(false, nil) }
+
+// readInto is collect (reset) or peek, building the buckets in buf's
+// backing array when it is large enough.
+func (d *distribution) readInto(reset bool, buf []Bucket) Distribution {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.read(false)
+	return d.read(reset, buf)
 }
 
 // chunks returns the allocated octave chunks, indexed by octave.
@@ -421,14 +421,14 @@ func (d *distribution) chunks() (out [64]*distChunk) {
 // collect did not swap is finished by then, and one that took counts after
 // the swap only moves counts of the next interval into this one. peek cannot
 // swap, so it reads again when a spill ran during its reading.
-func (d *distribution) read(reset bool) Distribution {
+func (d *distribution) read(reset bool, buf []Bucket) Distribution {
 	if reset {
-		return d.readOnce(true)
+		return d.readOnce(true, buf)
 	}
 	for attempt := 0; ; attempt++ {
 		gen := d.spillGen.Load()
 		if d.spilling.Load() == 0 {
-			r := d.readOnce(false)
+			r := d.readOnce(false, buf)
 			if d.spilling.Load() == 0 && d.spillGen.Load() == gen || attempt >= 100 {
 				return r
 			}
@@ -437,7 +437,7 @@ func (d *distribution) read(reset bool) Distribution {
 	}
 }
 
-func (d *distribution) readOnce(reset bool) Distribution {
+func (d *distribution) readOnce(reset bool, buf []Bucket) Distribution {
 	// Nothing recorded since the last collect: min and max are set by every
 	// record, after its counter and sum, so a record still in flight is
 	// simply left whole for the next interval.
@@ -470,7 +470,7 @@ func (d *distribution) readOnce(reset bool) Distribution {
 	if reset {
 		minE, maxE = d.min.Swap(0), d.max.Swap(0)
 	}
-	var buckets []Bucket
+	buckets := buf[:0]
 	if n := take64(&d.zero); n != 0 {
 		buckets = append(buckets, Bucket{Index: 0, Count: n})
 	}

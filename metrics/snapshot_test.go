@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -158,5 +159,24 @@ func TestSnapshotKeepsRegistrationOrder(t *testing.T) {
 	}
 	if strings.Join(got, "") != "zam" {
 		t.Fatalf("order %v", got)
+	}
+}
+
+// TestSnapshotBucketsAreSeparate checks that the buckets of one series,
+// which share an allocation with the next series' in a snapshot, cannot be
+// overwritten through the other: an append to one copies.
+func TestSnapshotBucketsAreSeparate(t *testing.T) {
+	r := NewRegistry()
+	a := r.Histogram("a", nil)
+	b := r.Histogram("b", nil)
+	a.Update(10)
+	b.Update(1000)
+	b.Update(2000)
+	snap := r.Snapshot()
+	sa, sb := snap.Series[0].Summary.Buckets, snap.Series[1].Summary.Buckets
+	want := append([]Bucket(nil), sb...)
+	_ = append(sa, Bucket{Index: 1, Count: 99})
+	if !reflect.DeepEqual(sb, want) || len(sa) != 1 || len(sb) != 2 {
+		t.Fatalf("buckets of a %v, of b %v; want b's %v unchanged", sa, sb, want)
 	}
 }
