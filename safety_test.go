@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 	"github.com/vitals-go/vitals/pprofserver"
 )
@@ -228,7 +229,7 @@ func TestPprofTokenFromEnv(t *testing.T) {
 	clearEnv(t)
 	const token = "b6f1c0de-from-env"
 	t.Setenv("VITALS_PPROF_TOKEN", "  "+token+"\n") // trimmed, as the other variables
-	var logs syncBuffer
+	var logs testkit.Buffer
 	inst := startVitals(t, vitals.Config{
 		HealthAddr: "127.0.0.1:0", PprofAddr: "127.0.0.1:0",
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -1,45 +1,26 @@
 package vitals_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vitals-go/vitals"
 	"github.com/vitals-go/vitals/internal/testenv"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
-// syncBuffer is a bytes.Buffer safe for the console exporter's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestStartConsoleHealthAndPprof(t *testing.T) {
 	reg := metrics.NewRegistry()
-	var out syncBuffer
+	var out testkit.Buffer
 	inst, err := vitals.Start(context.Background(), vitals.Config{
 		Service: "alerts", Release: "v42", Registry: reg, Console: &out,
 		HealthAddr: "127.0.0.1:0", PprofAddr: "127.0.0.1:0", FlushInterval: time.Hour,

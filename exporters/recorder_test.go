@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -270,17 +270,8 @@ func find(snap metrics.Snapshot, name, exporter string) (metrics.Series, bool) {
 // reporterGoroutines returns the stacks of the goroutines running the
 // Reporter's own code: its ticker and its workers.
 func reporterGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	var out []string
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
+	for _, g := range testkit.Stacks() {
 		if strings.Contains(g, "vitals/exporters.(*worker)") || strings.Contains(g, "vitals/exporters.(*Reporter).tick") {
 			out = append(out, g)
 		}

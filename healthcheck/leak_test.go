@@ -3,10 +3,11 @@ package healthcheck_test
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vitals-go/vitals/internal/testkit"
 )
 
 // TestMain fails the run if a goroutine of a Server or a Health outlives
@@ -38,17 +39,8 @@ func waitGoroutines(timeout time.Duration, frames ...string) []string {
 // goroutines returns the stacks of the goroutines that run a function of
 // the package (not of its tests) whose name contains one of frames.
 func goroutines(frames ...string) []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	var out []string
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
+	for _, g := range testkit.Stacks() {
 		for line := range strings.SplitSeq(g, "\n") {
 			if !strings.Contains(line, "_test.") && !strings.Contains(line, "healthcheck_test") &&
 				containsAny(line, frames) {

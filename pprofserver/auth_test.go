@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/pprofserver"
 )
 
@@ -79,7 +80,7 @@ func TestTokenRequired(t *testing.T) {
 		{Addr: "0.0.0.0:0", AllowRemote: true},
 	} {
 		t.Run(cfg.Addr, func(t *testing.T) {
-			var logs syncBuffer
+			var logs testkit.Buffer
 			cfg.Token, cfg.Health = testToken, health
 			cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			s := start(t, cfg)

@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/pprofserver"
 )
 
@@ -31,20 +31,8 @@ func TestMain(m *testing.M) {
 // serverGoroutines returns the stacks of goroutines that belong to a
 // server: its Serve loop, its connections, its handlers, a profile writer.
 func serverGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	var out []string
-	for i, g := range strings.Split(string(buf), "\n\n") {
-		if i == 0 {
-			continue // this goroutine
-		}
+	for _, g := range testkit.Stacks()[1:] { // not this goroutine
 		for _, frame := range []string{
 			"net/http.(*Server).Serve",
 			"net/http.(*conn).serve",

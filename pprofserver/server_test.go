@@ -17,12 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/pprofserver"
 )
 
 func TestStartLogsAddr(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testkit.Buffer
 	s := start(t, pprofserver.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	host, port, err := net.SplitHostPort(s.Addr())
 	if err != nil || host != "127.0.0.1" || port == "0" {
@@ -275,22 +276,4 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 	if _, err := c.Get(base + "/debug/vars"); err == nil {
 		t.Error("the server still answers after Shutdown")
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vitals-go/vitals/exporters"
 	"github.com/vitals-go/vitals/exporters/internal/tsdb"
 	"github.com/vitals-go/vitals/internal/testenv"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -287,7 +288,7 @@ func TestTelnetAnswersLogged(t *testing.T) {
 			}
 		}
 	}()
-	var logs lockedBuffer
+	var logs testkit.Buffer
 	e := newExporter(t, Config{URL: "tcp://" + ln.Addr().String(), Logger: slogTo(&logs)})
 	if err := e.Export(context.Background(), manyGauges(3)); err != nil {
 		t.Fatal(err)

@@ -19,7 +19,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	gometrics "github.com/rcrowley/go-metrics"
+
 	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -35,7 +37,7 @@ func xpNew(t testing.TB, cfg Config) (*Exporter, *pgxpool.Pool) {
 		cfg.Schema = xpSchema(t)
 	}
 	if cfg.Logger == nil {
-		var logs syncBuffer
+		var logs testkit.Buffer
 		cfg.Logger = newTestLogger(&logs)
 		t.Cleanup(func() {
 			if t.Failed() {
@@ -444,7 +446,7 @@ func TestRetryIsIdempotent(t *testing.T) {
 // of the snapshot is written.
 func TestCollision(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testkit.Buffer
 	e, pool := xpNew(t, Config{Logger: newTestLogger(&logs)})
 	ctx := xpCtx(t)
 	snap := metrics.Snapshot{

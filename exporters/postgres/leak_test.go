@@ -7,22 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
 // goroutinesIn counts the goroutines whose stack mentions any of marks.
 func goroutinesIn(marks ...string) int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 	count := 0
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
+	for _, g := range testkit.Stacks() {
 		for _, m := range marks {
 			if strings.Contains(g, m) {
 				count++

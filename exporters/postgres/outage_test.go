@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -60,7 +61,7 @@ func TestServerRestart(t *testing.T) {
 			t.Errorf("restarting PostgreSQL: %v", err)
 		}
 	})
-	var logs syncBuffer
+	var logs testkit.Buffer
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("reporter logs:\n%s", logs.String())

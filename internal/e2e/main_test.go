@@ -1,14 +1,13 @@
 package e2e_test
 
 import (
-	"bytes"
 	"log/slog"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/vitals-go/vitals/internal/testenv"
+	"github.com/vitals-go/vitals/internal/testkit"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -28,29 +27,11 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 // testLogger returns a logger whose lines are shown only if t fails.
 func testLogger(t *testing.T) *slog.Logger {
 	t.Helper()
-	var logs syncBuffer
+	var logs testkit.Buffer
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs:\n%s", logs.String())
 		}
 	})
 	return slog.New(slog.NewTextHandler(&logs, nil))
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
