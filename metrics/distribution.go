@@ -237,16 +237,18 @@ func (ch *distChunk) counter(sub int) (*atomic.Uint32, uint, *atomic.Int64) {
 }
 
 // spills returns the octave's spill counters, allocating them if needed.
-func (ch *distChunk) spills() *distSpill {
-	p := &ch.lines[1].spill
-	s := p.Load()
-	if s == nil {
-		s = new(distSpill)
-		if !p.CompareAndSwap(nil, s) {
-			s = p.Load()
-		}
+func (ch *distChunk) spills() *distSpill { return loadOrNew(&ch.lines[1].spill) }
+
+// loadOrNew returns *p, first setting it to a new T if it is nil.
+// Concurrent callers agree on one T through CAS.
+func loadOrNew[T any](p *atomic.Pointer[T]) *T {
+	if v := p.Load(); v != nil {
+		return v
 	}
-	return s
+	if v := new(T); p.CompareAndSwap(nil, v) {
+		return v
+	}
+	return p.Load()
 }
 
 // distGroup holds the chunk pointers of 8 consecutive octaves (64 B).
@@ -345,23 +347,7 @@ func distRaise(p *atomic.Uint64, e uint64) {
 // chunk returns the counters of octave oct (1..63), allocating them (and their
 // group) if needed. Concurrent callers agree on one chunk through CAS.
 func (d *distribution) chunk(oct int) *distChunk {
-	gp := &d.groups[oct>>3&7]
-	g := gp.Load()
-	if g == nil {
-		g = new(distGroup)
-		if !gp.CompareAndSwap(nil, g) {
-			g = gp.Load()
-		}
-	}
-	cp := &g[oct&7]
-	ch := cp.Load()
-	if ch == nil {
-		ch = new(distChunk)
-		if !cp.CompareAndSwap(nil, ch) {
-			ch = cp.Load()
-		}
-	}
-	return ch
+	return loadOrNew(&loadOrNew(&d.groups[oct>>3&7])[oct&7])
 }
 
 // spill moves distSpillAt counts from the half of word at shift (sub-bucket
@@ -393,14 +379,6 @@ func (d *distribution) collect() Distribution { return d.readInto(true, nil) }
 // changing the totals.
 func (d *distribution) peek() Distribution { return d.readInto(false, nil) }
 
-// readInto is collect (reset) or peek, building the buckets in buf's
-// backing array when it is large enough.
-func (d *distribution) readInto(reset bool, buf []Bucket) Distribution {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.read(reset, buf)
-}
-
 // chunks returns the allocated octave chunks, indexed by octave.
 func (d *distribution) chunks() (out [64]*distChunk) {
 	for gi := range d.groups {
@@ -413,7 +391,8 @@ func (d *distribution) chunks() (out [64]*distChunk) {
 	return out
 }
 
-// read implements collect (reset) and peek. d.mu must be held.
+// readInto is collect (reset) or peek, building the buckets in buf's
+// backing array when it is large enough.
 //
 // A spill moves counts from a counter to the spill counters in two steps.
 // collect swaps every counter to zero, waits for the spills in flight to
@@ -421,7 +400,9 @@ func (d *distribution) chunks() (out [64]*distChunk) {
 // collect did not swap is finished by then, and one that took counts after
 // the swap only moves counts of the next interval into this one. peek cannot
 // swap, so it reads again when a spill ran during its reading.
-func (d *distribution) read(reset bool, buf []Bucket) Distribution {
+func (d *distribution) readInto(reset bool, buf []Bucket) Distribution {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if reset {
 		return d.readOnce(true, buf)
 	}
@@ -437,6 +418,7 @@ func (d *distribution) read(reset bool, buf []Bucket) Distribution {
 	}
 }
 
+// readOnce reads the interval once; d.mu is held.
 func (d *distribution) readOnce(reset bool, buf []Bucket) Distribution {
 	// Nothing recorded since the last collect: min and max are set by every
 	// record, after its counter and sum, so a record still in flight is

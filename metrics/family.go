@@ -72,25 +72,23 @@ func NewFamily[M familyMetric](r *Registry, name string, keys ...string) *Family
 	return f
 }
 
-// familyKind returns the kind of M and the constructor of its handles.
+// familyKind returns the kind of M and the registry's constructor of its
+// handles.
 func familyKind[M familyMetric](r *Registry) (Kind, func() M) {
-	var newAny func() any
-	var kind Kind
 	switch any(*new(M)).(type) {
 	case *Counter:
-		kind, newAny = KindCounter, func() any { return r.newCounter() }
+		return KindCounter, any(r.newCounter).(func() M)
 	case *Gauge:
-		kind, newAny = KindGauge, func() any { return r.newGauge() }
+		return KindGauge, any(r.newGauge).(func() M)
 	case *GaugeFloat64:
-		kind, newAny = KindGaugeFloat64, func() any { return r.newGaugeFloat64() }
+		return KindGaugeFloat64, any(r.newGaugeFloat64).(func() M)
 	case *Meter:
-		kind, newAny = KindMeter, func() any { return r.newMeter() }
+		return KindMeter, any(r.newMeter).(func() M)
 	case *Histogram:
-		kind, newAny = KindHistogram, func() any { return r.newHistogram() }
+		return KindHistogram, any(r.newHistogram).(func() M)
 	default:
-		kind, newAny = KindTimer, func() any { return r.newTimer() }
+		return KindTimer, any(r.newTimer).(func() M)
 	}
-	return kind, func() M { return newAny().(M) }
 }
 
 // With returns the series whose tag values are values, one per key in the

@@ -81,11 +81,11 @@ func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 	}
 	clear(e.points) // let the snapshot's strings go
 	if err != nil {
-		delivered := 0
+		var delivered int
 		if e.http != nil {
 			delivered = e.http.delivered()
 		} else {
-			delivered = e.telnet.progress.sent
+			delivered = e.telnet.delivered()
 		}
 		if delivered > 0 { // so that the Reporter counts them if it gives the snapshot up
 			return exporters.Partial(delivered, err)

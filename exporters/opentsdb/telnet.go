@@ -82,6 +82,10 @@ func (s *telnetSender) export(ctx context.Context, t time.Time, points []tsdb.Po
 	return nil
 }
 
+// delivered returns how many lines of the snapshot in progress the server's
+// TCP stack acknowledged.
+func (s *telnetSender) delivered() int { return s.progress.sent }
+
 // connect returns the open connection, or dials a new one.
 func (s *telnetSender) connect(ctx context.Context) (*telnetConn, error) {
 	if s.conn != nil {
