@@ -36,9 +36,12 @@ func registerChecks(h *healthcheck.Health, rep *exporters.Reporter, cfg Config) 
 	})
 }
 
-// exporterResult rates an exporter: GOOD while it delivers every interval,
-// WARN when it lags behind, CRITICAL when nothing got through for
-// five intervals.
+// exporterResult rates an exporter: GOOD while it delivers every interval;
+// WARN once its exports have failed for a whole interval, or two intervals
+// passed without a success, or snapshots pile up in its queue; CRITICAL
+// when nothing got through for five intervals. While it fails, the value
+// leads with the error, so that the cause survives the report's 200-byte
+// limit.
 func exporterResult(eh exporters.ExporterHealth, interval time.Duration, started, now time.Time) healthcheck.Result {
 	last := "never"
 	since := now.Sub(started)
@@ -48,13 +51,14 @@ func exporterResult(eh exporters.ExporterHealth, interval time.Duration, started
 	}
 	value := fmt.Sprintf("last success %s, queued %d, exported %d, dropped %d, rejected %d",
 		last, eh.Queued, eh.Exported, eh.Dropped, eh.Rejected)
-	if eh.LastError != "" && eh.LastErrorAt.After(eh.LastSuccess) {
-		value += ", last error: " + eh.LastError
+	failing := eh.LastError != "" && eh.LastErrorAt.After(eh.LastSuccess)
+	if failing {
+		value = "failing: " + eh.LastError + "; " + value
 	}
 	switch {
 	case since > 5*interval:
 		return healthcheck.Result{Status: healthcheck.Critical, Value: value}
-	case since > 2*interval || eh.Queued > 1:
+	case since > 2*interval || (failing && since > interval) || eh.Queued > 1:
 		return healthcheck.Result{Status: healthcheck.Warn, Value: value}
 	}
 	return healthcheck.Result{Status: healthcheck.Good, Value: value}

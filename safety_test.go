@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals"
+	"github.com/vitals-go/vitals/healthcheck"
 	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 	"github.com/vitals-go/vitals/pprofserver"
@@ -23,10 +24,7 @@ import (
 
 // clearEnv unsets every VITALS_* variable that Start reads, for the test.
 func clearEnv(t *testing.T) {
-	for _, name := range []string{
-		"VITALS_SERVICE", "VITALS_RELEASE", "VITALS_HEALTH_ADDR", "VITALS_PPROF_ADDR", "VITALS_PPROF_ALLOW_REMOTE",
-		"VITALS_PPROF_TOKEN", "VITALS_FLUSH_INTERVAL", "VITALS_OPENTSDB_URL", "VITALS_POSTGRES_URL",
-	} {
+	for _, name := range vitals.EnvVariables() {
 		t.Setenv(name, "") // Start reads an empty variable as unset
 	}
 }
@@ -94,7 +92,8 @@ func TestDefaultsListenOnLoopback(t *testing.T) {
 
 // TestRemotePprofNeedsOptIn: an address other hosts can reach is refused
 // with an error that says how to allow it; VITALS_PPROF_ALLOW_REMOTE=1
-// allows it.
+// alone does not allow it (it is ignored with a warning): the program must
+// set Config.AllowRemoteFromEnv for the environment to open the port.
 func TestRemotePprofNeedsOptIn(t *testing.T) {
 	clearEnv(t)
 	for _, addr := range []string{":6060", "0.0.0.0:0", "[::]:0", "192.0.2.1:6060"} {
@@ -114,7 +113,20 @@ func TestRemotePprofNeedsOptIn(t *testing.T) {
 	}
 
 	t.Setenv("VITALS_PPROF_ALLOW_REMOTE", "1")
-	inst := startVitals(t, vitals.Config{PprofAddr: "0.0.0.0:0", HealthAddr: vitals.Off})
+	var logs testkit.Buffer
+	_, err := vitals.Start(context.Background(), vitals.Config{
+		Service: "alerts", PprofAddr: "0.0.0.0:0", HealthAddr: vitals.Off,
+		Registry: metrics.NewRegistry(), Console: io.Discard, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if !errors.Is(err, pprofserver.ErrNotLoopback) {
+		t.Fatalf("VITALS_PPROF_ALLOW_REMOTE=1 without Config.AllowRemoteFromEnv: Start returned %v; want ErrNotLoopback", err)
+	}
+	startVitals(t, vitals.Config{PprofAddr: "127.0.0.1:0", HealthAddr: vitals.Off, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if !strings.Contains(logs.String(), "VITALS_PPROF_ALLOW_REMOTE=1 is ignored") {
+		t.Errorf("no warning that VITALS_PPROF_ALLOW_REMOTE=1 was ignored:\n%s", logs.String())
+	}
+
+	inst := startVitals(t, vitals.Config{PprofAddr: "0.0.0.0:0", HealthAddr: vitals.Off, AllowRemoteFromEnv: true})
 	host, port, _ := net.SplitHostPort(inst.PprofAddr())
 	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
 		t.Errorf("with the opt-in, pprof listens on %s, want every interface", inst.PprofAddr())
@@ -142,7 +154,25 @@ func TestRemoteHealthNeedsOptIn(t *testing.T) {
 	}
 
 	t.Setenv("VITALS_HEALTH_ALLOW_REMOTE", "1")
-	inst := startVitals(t, vitals.Config{HealthAddr: "0.0.0.0:0", PprofAddr: vitals.Off})
+	_, err := vitals.Start(context.Background(), vitals.Config{
+		Service: "alerts", HealthAddr: "0.0.0.0:0", PprofAddr: vitals.Off,
+		Registry: metrics.NewRegistry(), Console: io.Discard, Logger: slog.New(slog.DiscardHandler),
+	})
+	if !errors.Is(err, healthcheck.ErrNotLoopback) {
+		t.Fatalf("VITALS_HEALTH_ALLOW_REMOTE=1 without Config.AllowRemoteFromEnv: Start returned %v; want ErrNotLoopback", err)
+	}
+	// The environment may narrow what the code allowed.
+	t.Setenv("VITALS_HEALTH_ALLOW_REMOTE", "0")
+	_, err = vitals.Start(context.Background(), vitals.Config{
+		Service: "alerts", HealthAddr: "0.0.0.0:0", PprofAddr: vitals.Off, HealthAllowRemote: true,
+		Registry: metrics.NewRegistry(), Console: io.Discard, Logger: slog.New(slog.DiscardHandler),
+	})
+	if !errors.Is(err, healthcheck.ErrNotLoopback) {
+		t.Fatalf("VITALS_HEALTH_ALLOW_REMOTE=0 with Config.HealthAllowRemote: Start returned %v; want ErrNotLoopback", err)
+	}
+
+	t.Setenv("VITALS_HEALTH_ALLOW_REMOTE", "1")
+	inst := startVitals(t, vitals.Config{HealthAddr: "0.0.0.0:0", PprofAddr: vitals.Off, AllowRemoteFromEnv: true})
 	host, port, _ := net.SplitHostPort(inst.HealthAddr())
 	if ip := net.ParseIP(host); ip == nil || !ip.IsUnspecified() {
 		t.Errorf("with the opt-in, health listens on %s, want every interface", inst.HealthAddr())

@@ -46,6 +46,14 @@ type Config struct {
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
 
+	// ShutdownTimeout bounds Shutdown when its context has no deadline, so
+	// that a service whose backend is down still exits: Shutdown gives the
+	// exporters this long to deliver what is queued, then counts the rest
+	// as dropped and returns. A context with a deadline is used as it is.
+	// Defaults to 5 s, which leaves most of a typical 30 s termination
+	// grace period (Kubernetes, systemd) to the service itself.
+	ShutdownTimeout time.Duration
+
 	// Logger receives what goes wrong in the background: failed exports
 	// (an error repeated by the same exporter is logged at most once a
 	// minute, with its count), rejected points, dropped snapshots and
@@ -53,9 +61,15 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// DefaultInterval is the time between snapshots when Config.Interval is 0.
+const DefaultInterval = 10 * time.Second
+
+// DefaultShutdownTimeout is how long Shutdown waits when its context has
+// no deadline (Config.ShutdownTimeout's default).
+const DefaultShutdownTimeout = 5 * time.Second
+
 // The defaults and limits documented on Config.
 const (
-	defaultInterval   = 10 * time.Second
 	defaultQueueSize  = 30
 	defaultMinBackoff = 100 * time.Millisecond
 	defaultMaxBackoff = 30 * time.Second
@@ -66,6 +80,7 @@ const (
 type settings struct {
 	exporters              map[string]Exporter
 	interval, timeout      time.Duration
+	shutdownTimeout        time.Duration
 	minBackoff, maxBackoff time.Duration
 	queueSize              int
 	logger                 *slog.Logger
@@ -92,13 +107,16 @@ func (c Config) settings(reg *metrics.Registry) (settings, error) {
 		}
 	}
 	if c.Interval < 0 || (c.Interval > 0 && c.Interval < minInterval) {
-		bad("Interval is %v; it must be at least %v (or 0 for the default, %v)", c.Interval, minInterval, defaultInterval)
+		bad("Interval is %v; it must be at least %v (or 0 for the default, %v)", c.Interval, minInterval, DefaultInterval)
 	}
 	if c.QueueSize < 0 {
 		bad("QueueSize is %d; it must be positive (or 0 for the default, %d)", c.QueueSize, defaultQueueSize)
 	}
 	if c.Timeout < 0 {
 		bad("Timeout is %v; it must be positive (or 0 for the default, the interval)", c.Timeout)
+	}
+	if c.ShutdownTimeout < 0 {
+		bad("ShutdownTimeout is %v; it must be positive (or 0 for the default, %v)", c.ShutdownTimeout, DefaultShutdownTimeout)
 	}
 	if c.MinBackoff < 0 {
 		bad("MinBackoff is %v; it must be positive (or 0 for the default, %v)", c.MinBackoff, defaultMinBackoff)
@@ -114,12 +132,13 @@ func (c Config) settings(reg *metrics.Registry) (settings, error) {
 	}
 
 	s := settings{
-		exporters:  c.Exporters,
-		interval:   orDefault(c.Interval, defaultInterval),
-		queueSize:  orDefault(c.QueueSize, defaultQueueSize),
-		minBackoff: c.MinBackoff,
-		maxBackoff: c.MaxBackoff,
-		logger:     c.Logger,
+		exporters:       c.Exporters,
+		interval:        orDefault(c.Interval, DefaultInterval),
+		queueSize:       orDefault(c.QueueSize, defaultQueueSize),
+		shutdownTimeout: orDefault(c.ShutdownTimeout, DefaultShutdownTimeout),
+		minBackoff:      c.MinBackoff,
+		maxBackoff:      c.MaxBackoff,
+		logger:          c.Logger,
 	}
 	s.timeout = orDefault(c.Timeout, s.interval)
 	if s.minBackoff == 0 {

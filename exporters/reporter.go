@@ -3,6 +3,8 @@ package exporters
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"sync"
@@ -36,8 +38,10 @@ type Reporter struct {
 	ticking chan struct{} // closed when the ticking goroutine has returned
 	drain   chan struct{} // closed by Shutdown: workers return once their queue is empty
 
-	shutdownCtx context.Context // Shutdown's context, set before drain is closed
-	shut        atomic.Bool
+	shutdownCtx     context.Context // Shutdown's context, set before drain is closed
+	shutdownTimeout time.Duration   // the bound when Shutdown's context has none
+	log             *slog.Logger
+	shut            atomic.Bool
 }
 
 // Start validates cfg, registers the self-metrics in reg and starts
@@ -60,6 +64,9 @@ func Start(reg *metrics.Registry, cfg Config) (*Reporter, error) {
 		stop:    make(chan struct{}),
 		ticking: make(chan struct{}),
 		drain:   make(chan struct{}),
+
+		shutdownTimeout: s.shutdownTimeout,
+		log:             s.logger,
 	}
 	now := time.Now()
 	for _, name := range slices.Sorted(maps.Keys(s.exporters)) {
@@ -114,18 +121,21 @@ func (r *Reporter) snapshot(stamp time.Time) {
 //     recorded since the last tick are delivered too. That snapshot is
 //     stamped with the time it was taken, not with an interval boundary.
 //  2. Each exporter is given until ctx ends to empty its queue, retrying
-//     transient errors as usual. When ctx ends, the calls in progress are
-//     canceled, and the points still queued are counted as dropped and
-//     reported in the returned error, which then matches ctx's error with
-//     errors.Is.
-//  3. Each exporter's Shutdown is called with ctx once its queue is done.
+//     transient errors as usual. A ctx without a deadline is bounded by
+//     Config.ShutdownTimeout (5 s by default), so that a dead backend
+//     cannot keep the service from exiting. While it waits, Shutdown logs
+//     every second which exporters still hold points and why.
+//  3. When ctx ends, the calls in progress are canceled, and the points
+//     still queued are counted as dropped, logged and reported in the
+//     returned error, which then matches context.DeadlineExceeded (or
+//     ctx's error) with errors.Is.
+//  4. Each exporter's Shutdown is called with ctx once its queue is done.
 //
 // Shutdown returns when all of that is done, so no goroutine of the
 // Reporter outlives it, and soon after ctx ends, since exporters must
 // return once their context is done. An exporter that ignores it is given
 // up on after half a second: Shutdown reports it and returns, leaving that
-// one goroutine behind. Without a deadline on ctx, a backend that keeps
-// failing keeps Shutdown waiting.
+// one goroutine behind.
 //
 // The functional self-metrics (queue, since_success) are unregistered; the
 // counters stay in the registry. Another Reporter may then be started for
@@ -134,18 +144,19 @@ func (r *Reporter) Shutdown(ctx context.Context) error {
 	if !r.shut.CompareAndSwap(false, true) {
 		return ErrShutdown
 	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, r.shutdownTimeout,
+			fmt.Errorf("Shutdown's context had no deadline, so it waited Config.ShutdownTimeout (%v): %w",
+				r.shutdownTimeout, context.DeadlineExceeded))
+		defer cancel()
+	}
 	close(r.stop)
 	<-r.ticking
 	r.snapshot(time.Time{})
 	r.shutdownCtx = ctx
 	close(r.drain)
-
-	for _, w := range r.workers {
-		select {
-		case <-w.done:
-		case <-ctx.Done():
-		}
-	}
+	r.waitForWorkers(ctx)
 	if ctx.Err() != nil {
 		r.cancel(context.Cause(ctx))
 		grace := time.NewTimer(abandonAfter)
@@ -163,9 +174,42 @@ func (r *Reporter) Shutdown(ctx context.Context) error {
 
 	errs := make([]error, 0, len(r.workers))
 	for _, w := range r.workers {
-		errs = append(errs, w.result(ctx))
+		if err := w.result(ctx); err != nil {
+			r.log.Error("exporters: Shutdown gave up", "error", err)
+			errs = append(errs, err)
+		}
 		w.unregister(r.reg)
 	}
 	reporting.Delete(r.reg)
 	return errors.Join(errs...)
+}
+
+// shutdownProgress is how often Shutdown logs what it is still waiting for.
+const shutdownProgress = time.Second
+
+// waitForWorkers waits until every worker has emptied its queue and
+// returned, or ctx ends. Every shutdownProgress it logs the exporters that
+// still hold points, with their last error.
+func (r *Reporter) waitForWorkers(ctx context.Context) {
+	progress := time.NewTicker(shutdownProgress)
+	defer progress.Stop()
+	deadline, _ := ctx.Deadline()
+	for _, w := range r.workers {
+		for waiting := true; waiting; {
+			select {
+			case <-w.done:
+				waiting = false
+			case <-ctx.Done():
+				return
+			case <-progress.C:
+				for _, w := range r.workers {
+					if h := w.health(); h.Queued > 0 {
+						r.log.Warn("exporters: Shutdown is waiting for an exporter to deliver its queue",
+							tagExporter, h.Name, "queued_snapshots", h.Queued, "last_error", h.LastError,
+							"gives_up_in", time.Until(deadline).Round(time.Millisecond))
+					}
+				}
+			}
+		}
+	}
 }

@@ -47,8 +47,11 @@ type worker struct {
 	lastSuccess time.Time
 	lastError   string
 	lastErrorAt time.Time
-	errLog      throttle // export errors, rejections and panics
-	dropLog     throttle // full-queue drops
+	// failingSince is when the first of the current run of failed exports
+	// ended; zero while exports succeed.
+	failingSince time.Time
+	errLog       throttle // export errors, rejections and panics
+	dropLog      throttle // full-queue drops
 }
 
 func newWorker(name string, exp Exporter, s settings, now time.Time) *worker {
@@ -192,10 +195,14 @@ func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Dura
 	}
 	queued := w.q.head() == b // false if a newer snapshot pushed b out meanwhile
 	rejected := 0
+	recovered := time.Duration(-1) // set when this export ends a run of failures: how long it lasted
 	switch {
 	case err == nil:
 		w.self.exported.Inc(int64(b.undelivered()))
 		w.self.flush.Update(took)
+		if !w.failingSince.IsZero() {
+			recovered, w.failingSince = now.Sub(w.failingSince), time.Time{}
+		}
 		w.lastSuccess = now
 	case errors.Is(err, ErrRejected):
 		rejected = rejectedPoints(err, b.undelivered())
@@ -206,6 +213,9 @@ func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Dura
 		}
 	default:
 		failed = true
+		if w.failingSince.IsZero() {
+			w.failingSince = now
+		}
 		if pe, ok := errors.AsType[*PartialError](err); ok {
 			if n := min(pe.Delivered, b.points); n > b.delivered {
 				w.self.exported.Inc(int64(n - b.delivered))
@@ -229,6 +239,10 @@ func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Dura
 	}
 	w.mu.Unlock()
 
+	if recovered >= 0 {
+		w.log.Info("exporters: the backend accepts exports again", "failed_for", recovered.Round(time.Millisecond),
+			"attempt", b.tries)
+	}
 	if !log {
 		return failed
 	}

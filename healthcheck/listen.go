@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"net/netip"
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/vitals-go/vitals/internal/loopback"
 )
 
 // listenTCP listens on addr, refusing an address that other hosts could
@@ -19,33 +20,28 @@ func listenTCP(addr string, allowRemote bool) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("healthcheck: Addr %q: %w", addr, err)
 	}
-	if !allowRemote && !isLoopbackHost(host) {
+	if !allowRemote && !loopback.Host(host) {
 		return nil, remoteError(addr)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("healthcheck: %w", err)
 	}
-	if tcp, ok := ln.Addr().(*net.TCPAddr); !allowRemote && (!ok || !tcp.IP.IsLoopback()) {
+	if !allowRemote && !loopback.Listener(ln) {
 		ln.Close()
 		return nil, remoteError(addr)
 	}
 	return ln, nil
 }
 
-// isLoopbackHost reports whether host, from an address, names only the
-// loopback interface. An empty host means every interface.
-func isLoopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
-}
+// ErrNotLoopback is wrapped by the error Serve returns when ServerConfig.Addr
+// can be reached from other hosts and AllowRemote is not set. It is the same
+// value as pprofserver.ErrNotLoopback.
+var ErrNotLoopback = loopback.ErrNotLoopback
 
 func remoteError(addr string) error {
 	return fmt.Errorf("healthcheck: Addr %q is not a loopback address, so other hosts could read the health report; "+
-		"listen on 127.0.0.1 (such as 127.0.0.1:0), or set ServerConfig.AllowRemote (VITALS_HEALTH_ALLOW_REMOTE=1 with vitals.Start) to expose it", addr)
+		"listen on 127.0.0.1 (such as 127.0.0.1:0), or set ServerConfig.AllowRemote to expose it: %w", addr, ErrNotLoopback)
 }
 
 // listenUnix listens on the unix socket path. A socket file left there by

@@ -41,9 +41,12 @@ type ServerConfig struct {
 	WriteTimeout time.Duration
 }
 
+// DefaultAddr is where Serve listens when ServerConfig has no address: the
+// loopback interface, port 10001.
+const DefaultAddr = "127.0.0.1:10001"
+
 // The defaults documented on ServerConfig.
 const (
-	defaultAddr         = "127.0.0.1:10001"
 	defaultMaxConns     = 64
 	defaultWriteTimeout = 2 * time.Second
 )
@@ -108,7 +111,7 @@ func (h *Health) Serve(cfg ServerConfig) (*Server, error) {
 		return nil, fmt.Errorf("healthcheck: invalid ServerConfig: %s", strings.Join(problems, "; "))
 	}
 	if cfg.Addr == "" && cfg.Unix == "" {
-		cfg.Addr = defaultAddr
+		cfg.Addr = DefaultAddr
 	}
 	s := &Server{
 		h:            h,

@@ -1,14 +1,12 @@
 package pprofserver
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
-	"strings"
 
+	"github.com/vitals-go/vitals/internal/loopback"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -18,7 +16,7 @@ const DefaultAddr = "127.0.0.1:6060"
 
 // ErrNotLoopback is wrapped by the error Start returns when Config.Addr can
 // be reached from other hosts and Config.AllowRemote is false.
-var ErrNotLoopback = errors.New("address is not loopback")
+var ErrNotLoopback = loopback.ErrNotLoopback
 
 // Config configures Handler and Start. The zero value serves metrics.Default
 // on 127.0.0.1:6060.
@@ -107,29 +105,11 @@ func checkAddr(addr string, allowRemote bool) error {
 	if err != nil {
 		return fmt.Errorf("pprofserver: invalid Addr %q: %w", addr, err)
 	}
-	if allowRemote || isLoopbackHost(host) {
+	if allowRemote || loopback.Host(host) {
 		return nil
 	}
 	return fmt.Errorf("pprofserver: refusing to listen on %q, which other hosts can reach: "+
 		"the profiling endpoints expose the process's memory, command line and code. "+
-		"Use a loopback address such as %q, or set Config.AllowRemote (VITALS_PPROF_ALLOW_REMOTE=1): %w",
+		"Use a loopback address such as %q, or set Config.AllowRemote: %w",
 		addr, DefaultAddr, ErrNotLoopback)
-}
-
-// isLoopbackHost reports whether host names only the loopback interface:
-// "localhost" or a loopback IP literal. An empty host means every interface,
-// and other host names could resolve to anything, so both are refused.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
-}
-
-// isLoopbackListener checks, after binding, what checkAddr decided from the
-// text: it catches a "localhost" that resolved to a non-loopback address.
-func isLoopbackListener(ln net.Listener) bool {
-	tcp, ok := ln.Addr().(*net.TCPAddr)
-	return ok && tcp.IP.IsLoopback()
 }

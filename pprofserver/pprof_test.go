@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vitals-go/vitals/internal/testenv"
 	"github.com/vitals-go/vitals/pprofserver"
 )
 
@@ -172,13 +173,11 @@ func TestGoToolPprofFetches(t *testing.T) {
 	}
 }
 
-// goToolPprof runs go tool pprof, skipping the test when go is not on PATH.
+// goToolPprof runs go tool pprof (see testenv.GoCommand when go is not on
+// PATH).
 func goToolPprof(t *testing.T, args ...string) string {
 	t.Helper()
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go is not on PATH")
-	}
+	goCmd := testenv.GoCommand(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goCmd, append([]string{"tool", "pprof"}, args...)...)

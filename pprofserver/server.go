@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/vitals-go/vitals/internal/loopback"
 )
 
 // ErrShutdown is returned by a second call to Server.Shutdown.
@@ -54,7 +56,7 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pprofserver: %w", err)
 	}
-	if !cfg.AllowRemote && !isLoopbackListener(ln) {
+	if !cfg.AllowRemote && !loopback.Listener(ln) {
 		ln.Close()
 		return nil, fmt.Errorf("pprofserver: %q is bound to %s, which other hosts can reach; set Config.AllowRemote to allow it: %w",
 			cfg.Addr, ln.Addr(), ErrNotLoopback)

@@ -35,13 +35,9 @@ var releases struct {
 func recordReleases(t *testing.T) string {
 	t.Helper()
 	pg := testenv.Postgres(t)
+	gobin := testenv.GoCommand(t)
 	releases.once.Do(func() {
 		start := time.Now()
-		gobin, err := exec.LookPath("go")
-		if err != nil {
-			releases.err = errors.New("the go command is needed to build examples/service")
-			return
-		}
 		dir, err := os.MkdirTemp("", "vitals-cmd-test-")
 		if err != nil {
 			releases.err = err

@@ -21,7 +21,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer inst.Shutdown(context.Background())
+	defer inst.Shutdown(context.Background()) // the final flush; 5 s at most, even with the backend down
 
 	latency := metrics.Default.Timer("request.latency", metrics.Tags{"route": "/hello"})
 	for ctx.Err() == nil {
@@ -29,4 +29,5 @@ func main() {
 		time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond) // the work
 		latency.UpdateSince(start)
 	}
+	stop() // signals are ours again: a second Ctrl-C ends the process at once
 }

@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,15 +34,7 @@ func freeAddr(t *testing.T) string {
 func TestExampleServiceEndToEnd(t *testing.T) {
 	vm := testenv.VictoriaMetrics(t)
 	pg := testenv.Postgres(t)
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go command is needed to build examples/service")
-	}
-	bin := filepath.Join(t.TempDir(), "service")
-	build := exec.Command(gobin, "build", "-o", bin, "../../examples/service")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testenv.GoBuild(t, "../../examples/service")
 
 	release := fmt.Sprintf("e2e-%d", time.Now().UnixNano())
 	healthAddr := freeAddr(t)
