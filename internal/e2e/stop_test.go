@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals/internal/testenv"
+	"github.com/vitals-go/vitals/internal/testkit"
 )
 
 // TestQuickstartStopsWithDeadBackend runs examples/quickstart as the README
@@ -23,32 +24,7 @@ func TestQuickstartStopsWithDeadBackend(t *testing.T) {
 	bin := testenv.GoBuild(t, "../../examples/quickstart")
 	for _, url := range []string{"tcp://" + freeAddr(t), "http://" + freeAddr(t)} {
 		t.Run(strings.Split(url, ":")[0], func(t *testing.T) {
-			healthAddr := freeAddr(t)
-			cmd := exec.Command(bin)
-			cmd.Env = append(os.Environ(),
-				"VITALS_OPENTSDB_URL="+url,
-				"VITALS_FLUSH_INTERVAL=200ms",
-				"VITALS_HEALTH_ADDR="+healthAddr,
-				"VITALS_PPROF_ADDR=off",
-			)
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			t.Cleanup(func() { cmd.Process.Kill() }) //nolint:errcheck // may have exited already
-
-			waitFor(t, 20*time.Second, "a failed export on the health socket", func() bool {
-				conn, err := net.Dial("tcp", healthAddr)
-				if err != nil {
-					return false
-				}
-				defer conn.Close()
-				b, _ := io.ReadAll(conn)
-				return strings.Contains(string(b), "failing: ")
-			})
+			cmd, stderr, exited := startQuickstart(t, bin, url)
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
@@ -77,4 +53,57 @@ func TestQuickstartStopsWithDeadBackend(t *testing.T) {
 			}
 		})
 	}
+
+	// A second Ctrl-C during the final flush ends the process at once.
+	cmd, stderr, exited := startQuickstart(t, bin, "tcp://"+freeAddr(t))
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "Shutdown to start waiting", func() bool {
+		return strings.Contains(stderr.String(), "Shutdown is waiting")
+	})
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		if !cmd.ProcessState.Exited() && cmd.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+			t.Errorf("after a second SIGINT: %v", cmd.ProcessState)
+		}
+	case <-time.After(time.Second):
+		t.Fatalf("the second SIGINT did not end the process\n%s", stderr.String())
+	}
+}
+
+// startQuickstart starts the quickstart binary exporting to url and waits
+// until its health socket reports a failed export.
+func startQuickstart(t *testing.T, bin, url string) (*exec.Cmd, *testkit.Buffer, <-chan error) {
+	t.Helper()
+	healthAddr := freeAddr(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"VITALS_OPENTSDB_URL="+url,
+		"VITALS_FLUSH_INTERVAL=200ms",
+		"VITALS_HEALTH_ADDR="+healthAddr,
+		"VITALS_PPROF_ADDR=off",
+	)
+	stderr := new(testkit.Buffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() }) //nolint:errcheck // may have exited already
+
+	waitFor(t, 20*time.Second, "a failed export on the health socket", func() bool {
+		conn, err := net.Dial("tcp", healthAddr)
+		if err != nil {
+			return false
+		}
+		defer conn.Close()
+		b, _ := io.ReadAll(conn)
+		return strings.Contains(string(b), "failing: ")
+	})
+	return cmd, stderr, exited
 }
