@@ -1,0 +1,84 @@
+package vitals_test
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/vitals-go/vitals"
+	"github.com/vitals-go/vitals/internal/testkit"
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// TestStartListsEveryProblem gives Start four independent mistakes at once;
+// its one error must name each, by the setting the user set.
+func TestStartListsEveryProblem(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("VITALS_FLUSH_INTERVAL", "soon")
+	t.Setenv("VITALS_OPENTSDB_URL", "127.0.0.1:4242")
+	var console testkit.Buffer
+	_, err := vitals.Start(context.Background(), vitals.Config{
+		Service:     "alerts",
+		PostgresURL: "postgress://svc:s3cret@127.0.0.1:1/metrics",
+		HealthAddr:  "0.0.0.0:0",
+		PprofAddr:   vitals.Off,
+		Registry:    metrics.NewRegistry(), Console: &console, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err == nil {
+		t.Fatal("Start accepted four mistakes")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`VITALS_FLUSH_INTERVAL="soon"`,
+		"OpenTSDB (VITALS_OPENTSDB_URL)",
+		"PostgreSQL (Config.PostgresURL)",
+		`health socket: refusing Config.HealthAddr="0.0.0.0:0"`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the error does not say %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "s3cret") {
+		t.Errorf("the error shows the password:\n%s", msg)
+	}
+	if console.String() != "" {
+		t.Errorf("a failed Start wrote to the console: %q", console.String())
+	}
+}
+
+// TestStartPortsInUse: both ports taken by another process are both
+// reported, each with the variable to set.
+func TestStartPortsInUse(t *testing.T) {
+	clearEnv(t)
+	var taken []string
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		taken = append(taken, ln.Addr().String())
+	}
+	t.Setenv("VITALS_PPROF_ADDR", taken[1])
+	var console testkit.Buffer
+	_, err := vitals.Start(context.Background(), vitals.Config{
+		Service: "alerts", HealthAddr: taken[0],
+		Registry: metrics.NewRegistry(), Console: &console, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err == nil {
+		t.Fatal("Start listened on ports in use")
+	}
+	for _, want := range []string{
+		"health socket: " + taken[0] + " is in use", "set VITALS_HEALTH_ADDR (or Config.HealthAddr)",
+		"pprof: " + taken[1] + " is in use", "set VITALS_PPROF_ADDR to a free address", `"off"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q:\n%v", want, err)
+		}
+	}
+	if console.String() != "" {
+		t.Errorf("a failed Start wrote to the console: %q", console.String())
+	}
+}
