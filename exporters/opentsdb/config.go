@@ -1,12 +1,8 @@
 package opentsdb
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,12 +14,17 @@ import (
 type Config struct {
 	// URL is where the TSD listens. Required.
 	//
-	//   - http://host:port or https://host:port (a path prefix is kept):
-	//     JSON over HTTP POST <URL>/api/put?details, in batches.
+	//   - http://host:port or https://host:port: JSON over HTTP POST
+	//     <URL>/api/put?details, in batches. A path is kept as a prefix
+	//     (for a TSD behind a reverse proxy), except a final /api/put,
+	//     which names the endpoint itself: http://host:4242/api/put (with a
+	//     trailing slash, or ?details, too) means http://host:4242.
 	//   - tcp://host:port: telnet "put" lines over one persistent TCP
 	//     connection.
 	//
-	// The port is required (OpenTSDB's usual one is 4242).
+	// The port is required (OpenTSDB's usual one is 4242). User
+	// information (user:password@) is refused, and never repeated in an
+	// error.
 	URL string
 
 	// GoMetricsNames names the fields of a series like go-metrics'
@@ -105,6 +106,7 @@ type settings struct {
 	proto           protocol
 	putURL          string // HTTP: the full /api/put?details URL
 	addr            string // telnet: host:port
+	where           string // for errors: "POST <URL>/api/put" or "telnet host:port"
 	flatten         tsdb.Options
 	batchSize       int
 	maxRequestBytes int
@@ -172,61 +174,6 @@ func (c Config) settings() (settings, error) {
 // telnet line Flatten lets through, 1023 bytes, is at most about 1.2 KiB of
 // JSON (quotes, keys and braces around 8 tags), plus the array's brackets.
 const minRequestBytes = 2048
-
-// parseURL fills in the protocol and address from rawURL.
-func (s *settings) parseURL(rawURL string) error {
-	if rawURL == "" {
-		return errors.New("URL is required: http://host:4242, https://host:4242 or tcp://host:4242")
-	}
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return fmt.Errorf("URL %q: %v", rawURL, err)
-	}
-	switch u.Scheme {
-	case "http", "https":
-		s.proto = protoHTTP
-	case "tcp":
-		s.proto = protoTelnet
-	case "":
-		return fmt.Errorf("URL %q has no scheme; use http://, https:// or tcp://", rawURL)
-	default:
-		if u.Opaque != "" { // "host:4242" parses as scheme "host"
-			return fmt.Errorf("URL %q has no scheme; write it as http://host:port, https://host:port or tcp://host:port", rawURL)
-		}
-		return fmt.Errorf("URL %q has scheme %q; use http://, https:// or tcp://", rawURL, u.Scheme)
-	}
-	if u.Opaque != "" || u.Host == "" {
-		return fmt.Errorf("URL %q has no host; write it as %s://host:port", rawURL, u.Scheme)
-	}
-	if u.User != nil {
-		return fmt.Errorf("URL %q: user information is not supported", rawURL)
-	}
-	host, port, err := net.SplitHostPort(u.Host)
-	if err != nil {
-		return fmt.Errorf("URL %q needs host:port (OpenTSDB usually listens on 4242): %v", rawURL, err)
-	}
-	if host == "" {
-		return fmt.Errorf("URL %q has no host; write it as %s://host:port", rawURL, u.Scheme)
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("URL %q has port %q; it must be a number from 1 to 65535", rawURL, port)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("URL %q: a query or fragment is not supported", rawURL)
-	}
-	if s.proto == protoTelnet {
-		if u.Path != "" && u.Path != "/" {
-			return fmt.Errorf("URL %q: a tcp:// URL takes no path", rawURL)
-		}
-		s.addr = u.Host
-		return nil
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/api/put"
-	u.RawPath = ""
-	u.RawQuery = "details"
-	s.putURL = u.String()
-	return nil
-}
 
 // orDefault returns v, or def when v is zero.
 func orDefault[T comparable](v, def T) T {

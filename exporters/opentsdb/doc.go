@@ -68,7 +68,8 @@
 // # HTTP
 //
 // An http:// or https:// URL sends each snapshot as JSON arrays to
-// /api/put?details, in batches of at most Config.BatchSize points (50, as
+// <URL>/api/put?details (a URL that already ends in /api/put stands for the
+// part before it; any other path is kept as a prefix), in batches of at most Config.BatchSize points (50, as
 // OpenTSDB's documentation suggests to start with) and Config.MaxRequestBytes
 // bytes, Config.Parallelism (4) requests at a time over kept-alive
 // connections. The byte limit, 8192 by default, is what a stock TSD takes:
@@ -97,6 +98,25 @@
 //   - 5xx, 429, any other status, a network error or a timeout: transient.
 //     Export returns a plain error and the Reporter offers the same snapshot
 //     again later.
+//
+// # Errors
+//
+// Config errors say what is wrong with each field and what to write
+// instead ("URL \"127.0.0.1:4242\" has no scheme; use
+// http://127.0.0.1:4242 (or https://) or tcp://127.0.0.1:4242 (telnet)"),
+// and never repeat a password. A failed Export leads with the cause and
+// stays short enough for a health line:
+//
+//	opentsdb: connection refused (POST http://tsd:4242/api/put)
+//	opentsdb: no answer within 10s (POST http://tsd:4242/api/put)
+//	opentsdb: the server did not take the lines within 10s (telnet tsd:4242)
+//	opentsdb: Export's context ended: context deadline exceeded (telnet tsd:4242)
+//
+// The underlying error stays reachable with errors.Is and errors.As
+// (syscall.ECONNREFUSED, *net.DNSError, context.DeadlineExceeded, ...).
+// Export returns soon after its context ends, however the TSD behaves; a
+// Shutdown whose context ends while an Export runs interrupts that Export
+// and closes the exporter all the same.
 //
 // # Retries without duplicates
 //
@@ -161,7 +181,8 @@
 //
 // The tests run against a real VictoriaMetrics server: every kind of series
 // over HTTP, HTTP with gzip and telnet, read back exactly; transient HTTP
-// failures and retries without duplicates; per-point rejections in
+// failures and retries without duplicates; a URL naming /api/put, and a path
+// prefix behind a reverse proxy; per-point rejections in
 // OpenTSDB's 400 details format (served by a test proxy); hung servers;
 // telnet connections closed mid-snapshot. OpenTSDB itself is not run: its
 // request limits, answer formats and telnet behaviour above are taken from

@@ -15,7 +15,7 @@ func ExampleNew() {
 	e, err := opentsdb.New(opentsdb.Config{URL: "tcp://tsd.example.com:4242", Prefix: "myapp"})
 	fmt.Println(e != nil, err)
 	// Output:
-	// opentsdb: invalid Config: URL "tsd.example.com:4242" has no scheme; write it as http://host:port, https://host:port or tcp://host:port
-	// opentsdb: invalid Config: URL "http://tsd.example.com" needs host:port (OpenTSDB usually listens on 4242): address tsd.example.com: missing port in address
+	// opentsdb: invalid Config: URL "tsd.example.com:4242" has no scheme; use http://tsd.example.com:4242 (or https://) or tcp://tsd.example.com:4242 (telnet)
+	// opentsdb: invalid Config: URL "http://tsd.example.com" has no port; use http://tsd.example.com:4242 (OpenTSDB's usual port)
 	// true <nil>
 }

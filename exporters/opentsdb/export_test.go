@@ -3,6 +3,10 @@ package opentsdb
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -105,4 +109,44 @@ func TestExportEmpty(t *testing.T) {
 			t.Errorf("%s: Export(empty) = %v", url, err)
 		}
 	}
+}
+
+// TestExportURLForms: a URL that names the /api/put endpoint, or a path
+// prefix in front of it (a reverse proxy), delivers every point.
+func TestExportURLForms(t *testing.T) {
+	vm := testenv.VictoriaMetrics(t)
+	target, err := url.Parse(vm.OpenTSDBHTTPURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.StripPrefix("/otsdb", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/put" {
+			t.Errorf("request to %s through the proxy", r.URL)
+			http.NotFound(w, r)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	})))
+	defer proxy.Close()
+
+	for _, u := range []string{
+		vm.OpenTSDBHTTPURL + "/api/put",
+		vm.OpenTSDBHTTPURL + "/api/put/",
+		vm.OpenTSDBHTTPURL + "/api/put?details",
+		proxy.URL + "/otsdb",
+		proxy.URL + "/otsdb/",
+		proxy.URL + "/otsdb/api/put",
+	} {
+		t.Run(strings.ReplaceAll(u, "/", "_"), func(t *testing.T) {
+			cfg := Config{URL: u, Prefix: uniquePrefix(t), BatchSize: 20}
+			snap := everyKind(t)
+			e := newExporter(t, cfg)
+			if err := e.Export(context.Background(), snap); err != nil {
+				t.Fatalf("Export = %v", err)
+			}
+			checkStored(t, vm, cfg.Prefix, wantSeries(t, snap, cfg, false))
+		})
+	}
+	checkNoBadRows(t, vm)
 }

@@ -21,6 +21,11 @@ type Exporter struct {
 	lock   chan struct{}
 	closed bool // Shutdown was called; guarded by lock
 
+	// closing ends the context of a running Export when a Shutdown stops
+	// waiting for it.
+	closing   context.Context
+	interrupt context.CancelCauseFunc
+
 	points []tsdb.Point // reused by every Export; guarded by lock
 
 	http   *httpSender   // for http:// and https:// URLs
@@ -41,6 +46,7 @@ func New(cfg Config) (*Exporter, error) {
 		return nil, err
 	}
 	e := &Exporter{cfg: s, lock: make(chan struct{}, 1)}
+	e.closing, e.interrupt = context.WithCancelCause(context.Background())
 	switch s.proto {
 	case protoHTTP:
 		e.http = newHTTPSender(s)
@@ -56,17 +62,24 @@ func New(cfg Config) (*Exporter, error) {
 // counts the points refused as invalid, by the TSD or already here (NaN,
 // too many tags, ...); any other error is transient: the Reporter offers the
 // same snapshot again, and only what is still missing is sent then.
+//
+// Export returns soon after ctx ends, and after a Shutdown whose context
+// ended while it ran, whatever state the TSD is in: no call it makes
+// outlasts ctx or Config.Timeout.
 func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 	if err := e.acquire(ctx); err != nil {
-		return err
+		return fmt.Errorf("opentsdb: Export's context ended while another Export or Shutdown ran: %w", err)
 	}
 	defer e.release()
 	if e.closed {
 		return exporters.ErrShutdown
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return fmt.Errorf("opentsdb: Export's context had ended: %w", err)
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer context.AfterFunc(e.closing, func() { cancel(context.Cause(e.closing)) })()
 	var invalid int
 	e.points, invalid = tsdb.Flatten(e.points[:0], snap, e.cfg.flatten)
 	var (
@@ -112,11 +125,15 @@ func (e *Exporter) Points(snap metrics.Snapshot) int {
 
 // Shutdown closes the exporter's connections and waits for its goroutines
 // to end. Export returns exporters.ErrShutdown afterwards. A second call
-// returns exporters.ErrShutdown. If ctx ends while an Export is still
-// running, Shutdown returns ctx's error and the exporter stays open.
+// returns exporters.ErrShutdown. Shutdown waits for an Export in progress
+// until ctx ends; then it interrupts that Export, which returns promptly,
+// closes the exporter all the same, and returns ctx's error.
 func (e *Exporter) Shutdown(ctx context.Context) error {
-	if err := e.acquire(ctx); err != nil {
-		return err
+	err := e.acquire(ctx)
+	if err != nil {
+		err = fmt.Errorf("opentsdb: Shutdown's context ended during an Export, which it interrupted: %w", err)
+		e.interrupt(errInterrupted)
+		e.lock <- struct{}{} // the Export returns: it honors its context
 	}
 	defer e.release()
 	if e.closed {
@@ -129,7 +146,7 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 	} else {
 		e.telnet.close()
 	}
-	return nil
+	return err
 }
 
 func (e *Exporter) acquire(ctx context.Context) error {

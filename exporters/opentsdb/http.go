@@ -136,11 +136,11 @@ func (h *httpSender) export(ctx context.Context, t time.Time, points []tsdb.Poin
 		p.retry = append(p.retry, jobs[i].retry...)
 	}
 
-	if firstErr == nil {
-		firstErr = ctx.Err()
+	if firstErr == nil && ctx.Err() != nil {
+		firstErr = failure(ctx, h.cfg.where, ctx.Err(), h.cfg.timeout, "no answer")
 	}
 	if firstErr == nil && len(p.retry) > 0 {
-		firstErr = fmt.Errorf("opentsdb: the TSD asked to send %d points again later (%s)", len(p.retry), p.errorSummary())
+		firstErr = &exchangeError{cause: fmt.Sprintf("the TSD is overloaded: it asked to send %d points again later", len(p.retry)), where: h.cfg.where}
 	}
 	if firstErr != nil {
 		return 0, nil, firstErr
@@ -251,8 +251,8 @@ type result struct {
 }
 
 // send posts one batch of n points.
-func (h *httpSender) send(ctx context.Context, body []byte, n int) result {
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.timeout)
+func (h *httpSender) send(exportCtx context.Context, body []byte, n int) result {
+	ctx, cancel := context.WithTimeout(exportCtx, h.cfg.timeout)
 	defer cancel()
 
 	var gz *gzipBuffer
@@ -272,7 +272,7 @@ func (h *httpSender) send(ctx context.Context, body []byte, n int) result {
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
-		return result{err: fmt.Errorf("opentsdb: %w", err)}
+		return result{err: failure(exportCtx, h.cfg.where, err, h.cfg.timeout, "no answer")}
 	}
 	answer, readErr := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswer)) // let the connection be reused
@@ -313,9 +313,17 @@ func (h *httpSender) classify(status int, answer []byte, readErr error, n int) r
 		}
 		return result{rejected: n, errors: []putError{{Error: fmt.Sprintf("HTTP %d: %s", status, msg), points: n}}}
 	default:
-		return result{err: fmt.Errorf("opentsdb: POST %s: HTTP %d: %s", h.cfg.putURL, status, errorMessage(answer, readErr))}
+		msg := errorMessage(answer, readErr)
+		if len(msg) > maxCauseMessage {
+			msg = strings.ToValidUTF8(msg[:maxCauseMessage], "") + "..."
+		}
+		return result{err: &exchangeError{cause: fmt.Sprintf("HTTP %d: %s", status, msg), where: h.cfg.where}}
 	}
 }
+
+// maxCauseMessage bounds how much of the TSD's error message a transient
+// error repeats, so that it fits a health line.
+const maxCauseMessage = 100
 
 // gzipBuffer is a reusable gzip writer and its output.
 type gzipBuffer struct {
@@ -357,9 +365,6 @@ func (h *httpSender) logRejected(n int, errs []putError) {
 	}
 	h.cfg.logger.Warn("opentsdb: the TSD refused points", attrs...)
 }
-
-// errorSummary describes the kept errors of the pending snapshot.
-func (p *httpProgress) errorSummary() string { return summarize(p.errors) }
 
 // errorMessage extracts a readable message from an error answer.
 func errorMessage(answer []byte, readErr error) string {

@@ -284,7 +284,7 @@ func TestHTTPRejectedPoints(t *testing.T) {
 
 // TestHTTPClassify covers the answers a TSD can give, without a server.
 func TestHTTPClassify(t *testing.T) {
-	h := newHTTPSender(settings{putURL: "http://tsd:4242/api/put?details"})
+	h := newHTTPSender(settings{putURL: "http://tsd:4242/api/put?details", where: "POST http://tsd:4242/api/put"})
 	details := `{"errors":[{"datapoint":{"metric":"a","timestamp":1,"value":"1","tags":{"h":"x"}},"error":"Unknown metric"},` +
 		`{"datapoint":{"metric":"b","timestamp":1,"value":"2","tags":{"h":"x"}},"error":"Please throttle"}],"failed":2,"success":8}`
 	cases := []struct {
@@ -307,8 +307,11 @@ func TestHTTPClassify(t *testing.T) {
 		{name: "413", status: 413, rejected: 10, msg: "too big"},
 		{name: "404 read-only TSD", status: 404, transient: true},
 		{name: "429", status: 429, transient: true},
-		{name: "500", status: 500, body: `{"error":{"code":500,"message":"boom","details":"HBase down"}}`, transient: true, msg: "boom: HBase down"},
-		{name: "503", status: 503, transient: true},
+		{name: "500", status: 500, body: `{"error":{"code":500,"message":"boom","details":"HBase down"}}`, transient: true,
+			msg: "opentsdb: HTTP 500: boom: HBase down (POST http://tsd:4242/api/put)"},
+		{name: "503", status: 503, transient: true, msg: "opentsdb: HTTP 503: no answer body (POST http://tsd:4242/api/put)"},
+		{name: "502 long", status: 502, body: "x" + strings.Repeat("é", 300), transient: true, // cut between runes
+			msg: "opentsdb: HTTP 502: x" + strings.Repeat("é", 49) + "... (POST http://tsd:4242/api/put)"},
 		{name: "301", status: 301, transient: true},
 	}
 	for _, tc := range cases {
@@ -324,6 +327,9 @@ func TestHTTPClassify(t *testing.T) {
 			}
 			if !strings.Contains(text, tc.msg) {
 				t.Errorf("message %q does not contain %q", text, tc.msg)
+			}
+			if res.err != nil && len(text) > 200 {
+				t.Errorf("message of %d bytes: %s", len(text), text)
 			}
 		})
 	}

@@ -75,8 +75,7 @@ func (s *telnetSender) export(ctx context.Context, t time.Time, points []tsdb.Po
 		done := sort.SearchInts(s.ends[p.sent:], base+acked+1)
 		p.sent += done
 		s.abort()
-		return fmt.Errorf("opentsdb: telnet %s: %w (%d of %d lines delivered; the rest is sent again on a new connection)",
-			s.cfg.addr, err, p.sent, len(points))
+		return failure(ctx, s.cfg.where, err, s.cfg.timeout, "the server did not take the lines")
 	}
 	p.time = time.Time{}
 	return nil
@@ -96,7 +95,7 @@ func (s *telnetSender) connect(ctx context.Context) (*telnetConn, error) {
 	}
 	nc, err := s.dialer.DialContext(ctx, "tcp", s.cfg.addr)
 	if err != nil {
-		return nil, fmt.Errorf("opentsdb: telnet: %w", err)
+		return nil, failure(ctx, s.cfg.where, err, s.cfg.timeout, "no connection")
 	}
 	s.conn = newTelnetConn(nc.(*net.TCPConn), s.cfg.addr, s.cfg.logger)
 	return s.conn, nil
