@@ -56,7 +56,8 @@
 //     (404 and 405 answers, the mux's redirects of unclean paths) is
 //     "unmatched", so that scanners create no series. Past Config.MaxRoutes
 //     patterns, further ones are "other".
-//   - code: the status class, "1xx" to "5xx"; "hijacked" for a request whose
+//   - code: the status class, "1xx" to "5xx" ("6xx" to "9xx" for the odd
+//     codes net/http also sends); "hijacked" for a request whose
 //     handler took the connection over before sending a status (its
 //     duration is then the time until the handler returned).
 //
@@ -70,8 +71,8 @@
 // between the two that passes the mux a copy of the request
 // (http.StripPrefix, http.TimeoutHandler, anything calling r.WithContext)
 // hides the pattern. Such handlers go outside Wrap, or inside the mux's
-// routes. Where nested muxes serve the same request, the innermost
-// pattern wins. With GODEBUG=httpmuxgo121=1, ServeMux sets no pattern and
+// routes. Where nested muxes serve the same request, the innermost one
+// decides: its pattern, or "unmatched" if none of its patterns matched. With GODEBUG=httpmuxgo121=1, ServeMux sets no pattern and
 // every request is "unmatched".
 //
 // # Cost

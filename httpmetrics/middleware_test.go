@@ -194,6 +194,23 @@ func TestPatternThroughMiddleware(t *testing.T) {
 	wantCounts(t, reg, map[string]int64{"GET|unmatched|2xx": 1}) // StripPrefix copied the request
 }
 
+func TestNestedMuxInnermostWins(t *testing.T) {
+	m, reg := newMiddleware(t, httpmetrics.Config{})
+	outer := http.NewServeMux()
+	outer.Handle("/v1/", usersMux()) // the inner mux sees the same request
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v2/users/{id}", func(http.ResponseWriter, *http.Request) {})
+	outer.Handle("/v2/", mux)
+	h := m.Wrap(outer)
+	for _, path := range []string{"/v1/teapot", "/v2/users/1", "/v2/nothing"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	wantCounts(t, reg, map[string]int64{
+		"GET|GET /v2/users/{id}|2xx": 1,
+		"GET|unmatched|4xx":          2, // the inner muxes matched nothing, though the outer did
+	})
+}
+
 func TestPanic(t *testing.T) {
 	errPanic := errors.New("boom")
 	mux := http.NewServeMux()
