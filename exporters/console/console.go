@@ -14,38 +14,14 @@ import (
 	"github.com/vitals-go/vitals/metrics"
 )
 
-// Config configures an Exporter. The zero value writes vitals-named
-// OpenTSDB lines to os.Stdout.
-type Config struct {
-	// Writer receives the lines. Defaults to os.Stdout. Each Export makes
-	// one Write call with the whole snapshot; the Exporter never closes it.
-	Writer io.Writer
-	// GoMetricsNames names the fields as go-metrics' OpenTSDB exporter does
-	// (count, std-dev, 99-percentile, one-minute, mean-rate, ...) instead of
-	// vitals' (count, stddev, p99, rate1, rate_mean, ...), for dashboards
-	// built on go-metrics. Defaults to false.
-	GoMetricsNames bool
-	// DurationUnit divides timers' min, max, mean, stddev and quantiles,
-	// which are nanoseconds. Defaults to time.Millisecond.
-	DurationUnit time.Duration
-	// MaxTags is the most tags a point may carry, as the backend's
-	// tsd.storage.max_tags. Points with more are refused. Defaults to 8.
-	MaxTags int
-	// Prefix is prepended as "<Prefix>." to every metric name. It must use
-	// OpenTSDB's characters (ASCII letters and digits, '-', '_', '.', '/',
-	// Unicode letters). Defaults to none.
-	Prefix string
-}
-
-// Exporter writes snapshots as OpenTSDB telnet put lines, one per field of
-// every series:
-//
-//	put jobs.done.count 1700000000 3 host=web01 queue=base
+// Exporter writes snapshots to an io.Writer in a Format.
 //
 // It is safe for concurrent use; Exports are written one at a time.
 type Exporter struct {
-	w    io.Writer
-	opts tsdb.Options
+	w      io.Writer
+	format Format
+	put    putEncoder
+	text   textEncoder
 
 	// lock is a one-slot semaphore rather than a mutex so that Export and
 	// Shutdown stop waiting for a stuck Write when their context ends.
@@ -53,11 +29,10 @@ type Exporter struct {
 	closed atomic.Bool
 
 	// Guarded by lock.
-	points  []tsdb.Point // reused by each Export
-	buf     []byte       // the encoded snapshot, reused
-	written int          // how much of buf reached the writer
-	pending pending      // the snapshot whose Write failed part-way
-	midLine bool         // the last Write ended inside a line
+	buf     []byte  // the encoded snapshot, reused
+	written int     // how much of buf reached the writer
+	pending pending // the snapshot whose Write failed part-way
+	midLine bool    // the last Write ended inside a line
 }
 
 // pending identifies the snapshot in buf while it is not fully written, so
@@ -77,36 +52,34 @@ var (
 )
 
 // ErrInvalidPoint is the reason in the exporters.RejectedError that Export
-// returns when it left points out because OpenTSDB cannot store them.
+// returns in FormatPut when it left points out because OpenTSDB cannot store
+// them.
 var ErrInvalidPoint = errors.New("console: not valid for OpenTSDB (NaN or infinite value, no tag or more than MaxTags tags, empty name or tag, or a line of 1024 bytes or more)")
 
 // New returns an Exporter for cfg, or an error when cfg is invalid.
 func New(cfg Config) (*Exporter, error) {
-	if cfg.DurationUnit < 0 {
-		return nil, fmt.Errorf("console: DurationUnit %v is negative", cfg.DurationUnit)
-	}
-	if cfg.MaxTags < 0 {
-		return nil, fmt.Errorf("console: MaxTags %d is negative", cfg.MaxTags)
-	}
-	if s := tsdb.Sanitize(cfg.Prefix); s != cfg.Prefix {
-		return nil, fmt.Errorf("console: Prefix %q has characters OpenTSDB refuses; %q would do", cfg.Prefix, s)
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	if cfg.Writer == nil {
 		cfg.Writer = os.Stdout
 	}
-	opts := tsdb.Options{DurationUnit: cfg.DurationUnit, MaxTags: cfg.MaxTags, Prefix: cfg.Prefix}
+	e := &Exporter{w: cfg.Writer, format: cfg.Format, lock: make(chan struct{}, 1)}
+	e.put.opts = tsdb.Options{DurationUnit: cfg.DurationUnit, MaxTags: cfg.MaxTags, Prefix: cfg.Prefix}
 	if cfg.GoMetricsNames {
-		opts.Naming = tsdb.NamingGoMetrics
+		e.put.opts.Naming = tsdb.NamingGoMetrics
 	}
-	return &Exporter{w: cfg.Writer, opts: opts, lock: make(chan struct{}, 1)}, nil
+	return e, nil
 }
 
-// Export writes every valid point of snap in one Write. It returns
+// Export writes snap in one Write: in FormatPut every valid point, in
+// FormatText every series. It returns
 //
 //   - nil when everything was written;
-//   - an *exporters.RejectedError wrapping ErrInvalidPoint, after writing the
-//     valid points, when some points cannot be stored by OpenTSDB (see
-//     Points for how many there are in all);
+//   - in FormatPut, an *exporters.RejectedError wrapping ErrInvalidPoint,
+//     after writing the valid points, when some points cannot be stored by
+//     OpenTSDB (see Points for how many there are in all). The text format
+//     writes any value (NaN as "NaN") and rejects nothing;
 //   - the writer's error, which the Reporter treats as transient: when the
 //     same snapshot (the same Time and Series slice) is offered again,
 //     Export writes only what the failed Write did not, so no line is lost,
@@ -131,8 +104,16 @@ func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 	return e.flush()
 }
 
-// Points returns how many points Export makes of snap, valid or not.
-func (e *Exporter) Points(snap metrics.Snapshot) int { return tsdb.Count(snap, e.opts) }
+// Points returns how many points Export makes of snap, valid or not: in
+// FormatPut one per field of every series (as the OpenTSDB exporter counts
+// them), in FormatText one per series, each being one line or item. The
+// Reporter counts exported, rejected and dropped points with it.
+func (e *Exporter) Points(snap metrics.Snapshot) int {
+	if e.format == FormatText {
+		return len(snap.Series)
+	}
+	return e.put.count(snap)
+}
 
 // Shutdown stops the Exporter: later Exports return exporters.ErrShutdown.
 // It waits for an Export in progress, or returns ctx's error if ctx ends
@@ -146,7 +127,8 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 		return err
 	}
 	defer e.release()
-	e.points, e.buf, e.pending = nil, nil, pending{}
+	e.buf, e.pending = nil, pending{}
+	e.put.points, e.put.ordered, e.text = nil, nil, textEncoder{}
 	return nil
 }
 
@@ -165,20 +147,21 @@ func (e *Exporter) acquire(ctx context.Context) error {
 
 func (e *Exporter) release() { <-e.lock }
 
-// encode replaces buf with the lines of snap.
+// encode replaces buf with snap in the Exporter's format.
 func (e *Exporter) encode(snap metrics.Snapshot) {
-	points, invalid := tsdb.Flatten(e.points[:0], snap, e.opts)
 	buf := e.buf[:0]
 	if e.midLine {
 		// A snapshot given up on part-way left a torn line: end it, so
 		// that it alone is lost and not the first line of this one.
 		buf = append(buf, '\n')
 	}
-	for _, p := range points {
-		buf = tsdb.AppendTelnet(buf, p)
+	invalid := 0
+	if e.format == FormatText {
+		buf = e.text.encode(buf, snap)
+	} else {
+		buf, invalid = e.put.encode(buf, snap)
 	}
-	clear(points) // let the snapshot's strings go
-	e.points, e.buf, e.written = points[:0], buf, 0
+	e.buf, e.written = buf, 0
 	e.pending = pending{active: true, time: snap.Time, series: len(snap.Series), invalid: invalid}
 	if len(snap.Series) > 0 {
 		e.pending.first = &snap.Series[0]

@@ -77,7 +77,7 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 
 func TestExport(t *testing.T) {
 	var w countingWriter
-	e := newExporter(t, console.Config{Writer: &w})
+	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: &w})
 	snap := testSnapshot()
 	if err := e.Export(context.Background(), snap); err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestExport(t *testing.T) {
 
 func TestExportOptions(t *testing.T) {
 	var buf bytes.Buffer
-	e := newExporter(t, console.Config{Writer: &buf, GoMetricsNames: true, DurationUnit: time.Microsecond, MaxTags: 1, Prefix: "svc"})
+	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: &buf, GoMetricsNames: true, DurationUnit: time.Microsecond, MaxTags: 1, Prefix: "svc"})
 	snap := testSnapshot()
 	err := e.Export(context.Background(), snap)
 	// jobs.done has two tags, more than MaxTags.
@@ -128,16 +128,22 @@ func TestExportOptions(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	for _, cfg := range []console.Config{
-		{DurationUnit: -time.Second},
-		{MaxTags: -1},
-		{Prefix: "my app"},
-		{Prefix: "a=b"},
+		{Format: console.FormatPut, DurationUnit: -time.Second},
+		{Format: console.FormatPut, MaxTags: -1},
+		{Format: console.FormatPut, Prefix: "my app"},
+		{Format: console.FormatPut, Prefix: "a=b"},
+		// The text format has no use for FormatPut's options.
+		{GoMetricsNames: true},
+		{DurationUnit: time.Second},
+		{MaxTags: 4},
+		{Prefix: "svc"},
+		{Format: 7},
 	} {
 		if _, err := console.New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
 		}
 	}
-	if _, err := console.New(console.Config{Prefix: "größe.svc-1/x"}); err != nil {
+	if _, err := console.New(console.Config{Format: console.FormatPut, Prefix: "größe.svc-1/x"}); err != nil {
 		t.Error(err)
 	}
 }
@@ -149,7 +155,7 @@ func TestDefaultWriterIsStdout(t *testing.T) {
 	}
 	stdout := os.Stdout
 	os.Stdout = w
-	e, err := console.New(console.Config{})
+	e, err := console.New(console.Config{Format: console.FormatPut})
 	os.Stdout = stdout
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +207,7 @@ func TestExportWriteErrorIsTransient(t *testing.T) {
 	for _, limit := range []int{0, 1, 37, 54, 55, len(testOutput) - 1} {
 		t.Run(fmt.Sprint(limit), func(t *testing.T) {
 			w := &failingWriter{broken: true, limit: limit}
-			e := newExporter(t, console.Config{Writer: w})
+			e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
 			snap := testSnapshot()
 			err := e.Export(context.Background(), snap)
 			if !errors.Is(err, errDiskFull) || errors.Is(err, exporters.ErrRejected) {
@@ -227,7 +233,7 @@ func TestExportWriteErrorIsTransient(t *testing.T) {
 
 func TestExportShortWrite(t *testing.T) {
 	w := &shortWriter{limit: 10}
-	e := newExporter(t, console.Config{Writer: w})
+	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
 	snap := testSnapshot()
 	if err := e.Export(context.Background(), snap); !errors.Is(err, io.ErrShortWrite) {
 		t.Fatalf("error %v, want io.ErrShortWrite", err)
@@ -255,7 +261,7 @@ func (w *shortWriter) Write(p []byte) (int, error) {
 // the next snapshot's lines still start on a line of their own.
 func TestExportAfterAbandonedSnapshot(t *testing.T) {
 	w := &failingWriter{broken: true, limit: 60}
-	e := newExporter(t, console.Config{Writer: w})
+	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
 	if err := e.Export(context.Background(), testSnapshot()); err == nil {
 		t.Fatal("no error")
 	}
@@ -276,7 +282,7 @@ func TestExportRejected(t *testing.T) {
 	snap := testSnapshot()
 	snap.DefaultTags = nil // requests and query.latency have no tag left
 	w := &failingWriter{broken: true}
-	e := newExporter(t, console.Config{Writer: w})
+	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
 	if err := e.Export(context.Background(), snap); !errors.Is(err, errDiskFull) {
 		t.Fatalf("error %v, want the write error first", err)
 	}
@@ -303,7 +309,7 @@ func TestExportRejected(t *testing.T) {
 
 func TestShutdown(t *testing.T) {
 	var buf bytes.Buffer
-	e := newExporter(t, console.Config{Writer: &buf})
+	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: &buf})
 	ctx := context.Background()
 	if err := e.Shutdown(ctx); err != nil {
 		t.Fatal(err)
@@ -334,7 +340,7 @@ func (w *blockingWriter) Write(p []byte) (int, error) {
 
 func TestShutdownWaitsWithinContext(t *testing.T) {
 	w := &blockingWriter{entered: make(chan struct{}, 1), release: make(chan struct{})}
-	e := newExporter(t, console.Config{Writer: w})
+	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
 	done := make(chan error)
 	go func() { done <- e.Export(context.Background(), testSnapshot()) }()
 	<-w.entered
@@ -365,7 +371,7 @@ func TestShutdownWaitsWithinContext(t *testing.T) {
 
 func TestExportContext(t *testing.T) {
 	var buf bytes.Buffer
-	e := newExporter(t, console.Config{Writer: &buf})
+	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: &buf})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := e.Export(ctx, testSnapshot()); !errors.Is(err, context.Canceled) {
@@ -376,7 +382,7 @@ func TestExportContext(t *testing.T) {
 	}
 
 	w := &blockingWriter{entered: make(chan struct{}, 1), release: make(chan struct{})}
-	e = newExporter(t, console.Config{Writer: w})
+	e = newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
 	done := make(chan error)
 	go func() { done <- e.Export(context.Background(), testSnapshot()) }()
 	<-w.entered
@@ -404,7 +410,7 @@ func TestConcurrentExports(t *testing.T) {
 		defer mu.Unlock()
 		return w.Write(p)
 	})
-	e := newExporter(t, console.Config{Writer: locked})
+	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: locked})
 	const goroutines, each = 8, 50
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -446,24 +452,3 @@ func TestConcurrentExports(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-func BenchmarkExport(b *testing.B) {
-	snap := metrics.Snapshot{Time: testTime, DefaultTags: []metrics.Tag{{Key: "host", Value: "web01"}, {Key: "service", Value: "alerts"}}}
-	for i := range 1000 {
-		for _, s := range testSnapshot().Series {
-			s.Name = fmt.Sprintf("%s%d", s.Name, i)
-			snap.Series = append(snap.Series, s)
-		}
-	}
-	e, err := console.New(console.Config{Writer: io.Discard})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := e.Export(context.Background(), snap); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*e.Points(snap)), "ns/point")
-}

@@ -12,8 +12,51 @@ import (
 	"github.com/vitals-go/vitals/metrics"
 )
 
+// The default text format: the time, interval and default tags once, then
+// one line per series with units, the SDK's own series last.
 func Example() {
 	exp, err := console.New(console.Config{Writer: os.Stdout})
+	if err != nil {
+		panic(err)
+	}
+	r := metrics.NewRegistry()
+	if err := r.SetDefaultTags(metrics.Tags{"host": "web01", "service": "alerts"}); err != nil {
+		panic(err)
+	}
+	sdk := r.Counter("vitals.exporter.exported", metrics.Tags{"exporter": "console"})
+	done := r.Counter("jobs.done", metrics.Tags{"queue": "base"})
+	r.Gauge("queue.depth", metrics.Tags{"queue": "base", "host": "worker7"}).Update(12)
+	latency := r.Timer("query.latency", nil)
+	start := time.Unix(1700000000, 0).UTC() // fixed times for the example
+	for _, at := range []time.Time{start, start.Add(10 * time.Second)} {
+		done.Inc(40)
+		for _, ms := range []time.Duration{3, 4, 5, 40} {
+			latency.Update(ms * time.Millisecond)
+		}
+		snap := r.Snapshot()
+		snap.Time = at
+		if err := exp.Export(context.Background(), snap); err != nil {
+			panic(err)
+		}
+		sdk.Inc(int64(len(snap.Series))) // as the exporters' Reporter counts
+
+	}
+	// Output:
+	// -- 2023-11-14 22:13:20 UTC  host=web01 service=alerts ---------------------------
+	// jobs.done      queue=base               40
+	// query.latency                            4 (+4)  p50 3.99ms  p99 39.7ms  max 40ms
+	// queue.depth    host=worker7 queue=base  12
+	// -- vitals exporter=console: exporter.exported 0
+	// -- 2023-11-14 22:13:30 UTC  interval 10s  host=web01 service=alerts --------------------
+	// jobs.done      queue=base               80 (+40, 4/s)
+	// query.latency                            8 (+4, 0.4/s)  p50 3.99ms  p99 39.7ms  max 40ms
+	// queue.depth    host=worker7 queue=base  12
+	// -- vitals exporter=console: exporter.exported 4 (+4)
+}
+
+// The put format, for OpenTSDB: one line per field of every series.
+func Example_put() {
+	exp, err := console.New(console.Config{Format: console.FormatPut, Writer: os.Stdout})
 	if err != nil {
 		panic(err)
 	}
@@ -50,7 +93,7 @@ func Example() {
 // A timer with go-metrics' names, in seconds, from a snapshot built by hand.
 // Its second snapshot recorded nothing, so it has no min, max or quantiles.
 func ExampleConfig_goMetricsNames() {
-	exp, err := console.New(console.Config{Writer: os.Stdout, GoMetricsNames: true, DurationUnit: time.Second})
+	exp, err := console.New(console.Config{Format: console.FormatPut, Writer: os.Stdout, GoMetricsNames: true, DurationUnit: time.Second})
 	if err != nil {
 		panic(err)
 	}
@@ -95,7 +138,7 @@ func ExampleConfig_goMetricsNames() {
 
 // Points OpenTSDB cannot store are left out and reported as rejected.
 func ExampleExporter_Export_rejected() {
-	exp, err := console.New(console.Config{Writer: os.Stdout})
+	exp, err := console.New(console.Config{Format: console.FormatPut, Writer: os.Stdout})
 	if err != nil {
 		panic(err)
 	}
