@@ -12,7 +12,7 @@ import (
 func TestExporterResult(t *testing.T) {
 	const interval = 10 * time.Second
 	start := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
-	cause := "opentsdb: dial tcp 127.0.0.1:1: connect: connection refused"
+	cause := "opentsdb: connection refused (telnet 127.0.0.1:1)"
 	for _, tc := range []struct {
 		name string
 		eh   exporters.ExporterHealth
