@@ -709,7 +709,4 @@ func TestLayout(t *testing.T) {
 	if off := unsafe.Offsetof(Gauge{}.touchedFlag); off < cacheLine {
 		t.Errorf("Gauge's touched flag is %d B from its value, want at least %d", off, cacheLine)
 	}
-	if off := unsafe.Offsetof(GaugeFloat64{}.touchedFlag); off < cacheLine {
-		t.Errorf("GaugeFloat64's touched flag is %d B from its value, want at least %d", off, cacheLine)
-	}
 }

@@ -40,12 +40,16 @@
 // # Errors
 //
 // Registration never panics. The plain methods (Counter, Timer, ...) return
-// a working handle even when they refuse a registration; the refusal is
-// counted (Registry.Refused) and logged once per reason, and the handle is
+// a working handle even when they refuse a registration; the handle is
 // simply not exported. The E variants (CounterE, TimerE, ...) also return
 // the *RegistrationError. Values that cannot be exported (NaN or infinite
-// floats, negative durations) are dropped and counted; the hot paths never
-// fail.
+// floats, negative durations) are dropped; the hot paths never fail. Every
+// refusal is counted, the latest is named in Registry.Refused (Last, such as
+// "gauge_float64 cache.ratio{pool=main}: refused NaN"), and each reason is
+// logged at most once a minute with the count since its previous line.
+//
+// A gauge is exported from its first valid value on: one that was never set,
+// or only given NaN or ±Inf, is left out rather than exported as 0.
 //
 // # Histograms and timers
 //

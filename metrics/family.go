@@ -127,6 +127,5 @@ func (f *Family[M]) refuse(values []string, detail string) M {
 			tags[f.keys[i]] = v
 		}
 	}
-	f.r.refuse(f.kind, f.name, tags, ErrInvalid, detail)
-	return f.newMetric()
+	return detach(f.newMetric(), f.r.refuse(f.kind, f.name, tags, ErrInvalid, detail))
 }

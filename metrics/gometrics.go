@@ -44,7 +44,7 @@ func (a attachment) appendSeries(out []Series, r *Registry) []Series {
 		case gometrics.GaugeFloat64:
 			v := m.Snapshot().Value()
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				r.stats.badValues.Add(1)
+				r.stats.refuseValue(nil, KindGaugeFloat64, s.Name, s.Tags, refusedFloat(v), r.now())
 				return
 			}
 			s.Kind, s.Value = KindGaugeFloat64, v

@@ -20,9 +20,13 @@ const DefaultMaxSeries = 10000
 // Error policy: the plain methods never fail and never panic. When a
 // registration is refused (invalid name or tag, another kind under the same
 // name and tags, or the series limit), they return a working handle that is
-// not exported, count the refusal (see Refused), and log it once per reason.
-// The methods ending in E return the same handle together with a
-// *RegistrationError.
+// not exported, count the refusal and remember it as the latest (see
+// Refused), and log at most one line a minute per reason, with the number of
+// refusals since the previous line and the latest one. Values that cannot be
+// exported (NaN or infinite floats, negative durations) are dropped, counted
+// and remembered the same way, and logged at the next snapshot: recording a
+// value never logs, blocks or allocates. The methods ending in E return the
+// same handle together with a *RegistrationError.
 type Registry struct {
 	index     *index
 	now       func() time.Time
@@ -54,24 +58,6 @@ type entry struct {
 	// Idle tracking, only touched by Snapshot under snapMu.
 	lastCount  int64
 	lastActive time.Time
-}
-
-// registryStats counts what the registry refused. Handles keep a pointer to
-// it so they can count bad values.
-type registryStats struct {
-	invalid      atomic.Int64
-	kindConflict atomic.Int64
-	overLimit    atomic.Int64
-	badValues    atomic.Int64
-	logged       [3]atomic.Bool // one log line per refusal reason
-}
-
-// Refusals counts what a registry refused since it was created.
-type Refusals struct {
-	Invalid      int64 // registrations with an invalid name or tag
-	KindConflict int64 // registrations of an existing series as another kind
-	OverLimit    int64 // new series refused by the series limit
-	BadValues    int64 // NaN or infinite floats and negative durations, dropped
 }
 
 // Option configures a Registry.
@@ -130,16 +116,6 @@ func (r *Registry) Len() int {
 	return len(r.series) - r.removed
 }
 
-// Refused returns what the registry refused so far.
-func (r *Registry) Refused() Refusals {
-	return Refusals{
-		Invalid:      r.stats.invalid.Load(),
-		KindConflict: r.stats.kindConflict.Load(),
-		OverLimit:    r.stats.overLimit.Load(),
-		BadValues:    r.stats.badValues.Load(),
-	}
-}
-
 // SetDefaultTags sets the tags that exporters add to every series (typically
 // host, service and version). They are not stored per series; a series' own
 // tag of the same key wins. Invalid tags are refused as a whole.
@@ -159,7 +135,7 @@ func (r *Registry) SetDefaultTags(tags Tags) error {
 func (r *Registry) get(kind Kind, name string, tags Tags, newMetric func() any) (any, error) {
 	if e := r.index.lookup(name, tags); e != nil {
 		if e.kind != kind {
-			return newMetric(), r.refuse(kind, name, tags, ErrKindConflict, "it is a "+e.kind.String())
+			return r.refused(kind, name, tags, newMetric, ErrKindConflict, "it is a "+e.kind.String())
 		}
 		return e.metric, nil
 	}
@@ -169,56 +145,73 @@ func (r *Registry) get(kind Kind, name string, tags Tags, newMetric func() any) 
 // getAs is get for one handle type M (*Counter, ...). Kinds that share a
 // Kind but not a type (Gauge and FunctionalGauge) conflict here.
 func getAs[M any](r *Registry, kind Kind, name string, tags Tags, newMetric func() M) (M, error) {
-	m, err := r.get(kind, name, tags, func() any { return newMetric() })
+	newAny := func() any { return newMetric() }
+	m, err := r.get(kind, name, tags, newAny)
 	if typed, ok := m.(M); ok {
 		return typed, err
 	}
-	return newMetric(), r.refuse(kind, name, tags, ErrKindConflict, fmt.Sprintf("it is a %T", m))
+	m, err = r.refused(kind, name, tags, newAny, ErrKindConflict, fmt.Sprintf("it is a %T", m))
+	return m.(M), err
 }
 
 // register is the slow path of get: validate, check the limit, insert.
 func (r *Registry) register(kind Kind, name string, tags Tags, newMetric func() any) (any, error) {
 	sorted := sortedTags(tags)
 	if err := validate(name, sorted); err != nil {
-		return newMetric(), r.refuse(kind, name, tags, ErrInvalid, err.Error())
+		return r.refused(kind, name, tags, newMetric, ErrInvalid, err.Error())
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if e := r.index.lookup(name, tags); e != nil { // registered while we validated
 		if e.kind != kind {
-			return newMetric(), r.refuse(kind, name, tags, ErrKindConflict, "it is a "+e.kind.String())
+			return r.refused(kind, name, tags, newMetric, ErrKindConflict, "it is a "+e.kind.String())
 		}
 		return e.metric, nil
 	}
 	if len(r.series)-r.removed >= r.maxSeries {
-		return newMetric(), r.refuse(kind, name, tags, ErrTooManySeries,
+		return r.refused(kind, name, tags, newMetric, ErrTooManySeries,
 			fmt.Sprintf("the registry holds %d series; raise it with WithMaxSeries", r.maxSeries))
 	}
 	e := &entry{name: name, tags: sorted, kind: kind, metric: newMetric(), lastActive: r.now()}
+	if b, ok := e.metric.(bindable); ok {
+		b.bind(e)
+	}
 	r.index.insert(e)
 	r.series = append(r.series, e)
 	return e.metric, nil
 }
 
-// refuse counts a refused registration, logs the first one of each reason,
-// and returns its error.
-func (r *Registry) refuse(kind Kind, name string, tags Tags, reason error, detail string) error {
+// refused counts and logs a refused registration (see refuse) and returns a
+// detached handle from newMetric with the error.
+func (r *Registry) refused(kind Kind, name string, tags Tags, newMetric func() any, reason error, detail string) (any, error) {
+	err := r.refuse(kind, name, tags, reason, detail)
+	return detach(newMetric(), err), err
+}
+
+// detach gives a handle refused by err a series of its own, outside the
+// registry, under which the values it refuses are named.
+func detach[M any](m M, err *RegistrationError) M {
+	if b, ok := any(m).(bindable); ok {
+		b.bind(&entry{name: err.Name, tags: err.Tags, kind: err.Kind})
+	}
+	return m
+}
+
+// refuse counts a refused registration, remembers it as the latest, logs it
+// if its reason is due (see logRefusals), and returns its error.
+func (r *Registry) refuse(kind Kind, name string, tags Tags, reason error, detail string) *RegistrationError {
 	err := &RegistrationError{Name: name, Tags: sortedTags(tags), Kind: kind, Err: reason, Detail: detail}
-	var n *atomic.Int64
-	var logged *atomic.Bool
+	why := reasonOverLimit
 	switch {
 	case errors.Is(reason, ErrInvalid):
-		n, logged = &r.stats.invalid, &r.stats.logged[0]
+		why = reasonInvalid
 	case errors.Is(reason, ErrKindConflict):
-		n, logged = &r.stats.kindConflict, &r.stats.logged[1]
-	default:
-		n, logged = &r.stats.overLimit, &r.stats.logged[2]
+		why = reasonKindConflict
 	}
-	n.Add(1)
-	if logged.CompareAndSwap(false, true) {
-		r.logger.Warn("metrics: series refused; the handle works but is not exported (further refusals of this kind are only counted)",
-			"error", err.Error())
-	}
+	r.stats.counts[why].Add(1)
+	now := r.now()
+	r.stats.note(why, &refusal{kind: kind, name: name, tags: err.Tags, why: reason.Error() + ": " + detail}, now)
+	r.logRefusals(now)
 	return err
 }
 

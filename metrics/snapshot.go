@@ -97,6 +97,7 @@ func (r *Registry) read(advance bool) Snapshot {
 	for _, a := range attached {
 		snap.Series = a.appendSeries(snap.Series, r)
 	}
+	r.logRefusals(now)
 	return snap
 }
 
@@ -110,16 +111,13 @@ func (r *Registry) readEntry(e *entry, now time.Time, advance bool, buckets *buc
 		s.Count = m.Count()
 		active = s.Count != e.lastCount
 	case *Gauge:
-		s.Value = float64(m.Value())
-		active = m.touched.Load()
-		if advance {
-			m.touched.Store(false)
+		if ok, active = m.read(advance); !ok {
+			return s, false, false // never set
 		}
+		s.Value = float64(m.Value())
 	case *GaugeFloat64:
-		s.Value = m.Value()
-		active = m.touched.Load()
-		if advance {
-			m.touched.Store(false)
+		if s.Value, active, ok = m.read(advance); !ok {
+			return s, false, false // never given a valid value
 		}
 	case *FunctionalGauge:
 		v, err := callGauge(m.value)
@@ -135,7 +133,7 @@ func (r *Registry) readEntry(e *entry, now time.Time, advance bool, buckets *buc
 			return s, false, false
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			r.stats.badValues.Add(1)
+			r.stats.refuseValue(e, e.kind, e.name, e.tags, refusedFloat(v), now)
 			return s, false, false
 		}
 		s.Value, active = v, true

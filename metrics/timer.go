@@ -10,12 +10,13 @@ var _ gometrics.Timer = (*Timer)(nil)
 
 // Timer records durations, such as query latency, as a Histogram of
 // nanoseconds plus the Rates of its count. Update is lock-free and does not
-// allocate. Negative durations are dropped and counted as bad values.
+// allocate. Negative durations are dropped and counted as bad values (see
+// Registry.Refused).
 type Timer struct {
-	dist  distribution
-	now   func() time.Time
-	ewma  *ewma
-	stats *registryStats
+	dist distribution
+	now  func() time.Time
+	ewma *ewma
+	origin
 }
 
 // Timer returns the timer with this name and tags, registering it if it is
@@ -31,13 +32,13 @@ func (r *Registry) TimerE(name string, tags Tags) (*Timer, error) {
 }
 
 func (r *Registry) newTimer() *Timer {
-	return &Timer{now: r.now, ewma: newEWMA(r.now()), stats: &r.stats}
+	return &Timer{now: r.now, ewma: newEWMA(r.now()), origin: origin{reg: r}}
 }
 
 // Update records a duration.
 func (t *Timer) Update(d time.Duration) {
 	if d < 0 {
-		t.stats.badValues.Add(1)
+		t.refuseValue(KindTimer, "refused a negative duration")
 		return
 	}
 	t.dist.record(int64(d))

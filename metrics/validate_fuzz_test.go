@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -15,15 +16,21 @@ import (
 
 // registerFuncs are the registry's get-or-register methods that return an
 // error, each returning its handle as an any so that handles can be
-// compared.
+// compared. Gauges are given a value, without which they are not exported.
 var registerFuncs = []struct {
 	kind     metrics.Kind
 	register func(r *metrics.Registry, name string, tags metrics.Tags) (any, error)
 }{
 	{metrics.KindCounter, func(r *metrics.Registry, n string, t metrics.Tags) (any, error) { return r.CounterE(n, t) }},
-	{metrics.KindGauge, func(r *metrics.Registry, n string, t metrics.Tags) (any, error) { return r.GaugeE(n, t) }},
+	{metrics.KindGauge, func(r *metrics.Registry, n string, t metrics.Tags) (any, error) {
+		g, err := r.GaugeE(n, t)
+		g.Update(1) // a gauge is exported once it has a value
+		return g, err
+	}},
 	{metrics.KindGaugeFloat64, func(r *metrics.Registry, n string, t metrics.Tags) (any, error) {
-		return r.GaugeFloat64E(n, t)
+		g, err := r.GaugeFloat64E(n, t)
+		g.Update(1.5)
+		return g, err
 	}},
 	{metrics.KindMeter, func(r *metrics.Registry, n string, t metrics.Tags) (any, error) { return r.MeterE(n, t) }},
 	{metrics.KindHistogram, func(r *metrics.Registry, n string, t metrics.Tags) (any, error) { return r.HistogramE(n, t) }},
@@ -167,9 +174,20 @@ func checkRefused(t *testing.T, r *metrics.Registry, name string, tags metrics.T
 	if len(exported) != 0 || r.Len() != 0 {
 		t.Fatalf("%q %q: refused, but %d series exported, Len = %d", name, tags, len(exported), r.Len())
 	}
-	if got := r.Refused(); got != (metrics.Refusals{Invalid: 1}) {
+	got := r.Refused()
+	if counts(got) != (metrics.Refusals{Invalid: 1}) {
 		t.Fatalf("%q %q: Refused() = %+v, want one Invalid", name, tags, got)
 	}
+	if !strings.Contains(got.Last, ": invalid name or tag: ") || strings.ContainsAny(got.Last, "\n\r") ||
+		!utf8.ValidString(got.Last) || got.LastAt.IsZero() {
+		t.Fatalf("%q %q: Refused().Last = %q at %v, want the refusal on one line of UTF-8", name, tags, got.Last, got.LastAt)
+	}
+}
+
+// counts returns r without its Last and LastAt.
+func counts(r metrics.Refusals) metrics.Refusals {
+	r.Last, r.LastAt = "", time.Time{}
+	return r
 }
 
 // checkAccepted checks that an accepted registration is the registry's one
