@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 const (
@@ -23,7 +21,8 @@ type Config struct {
 	// URL is the database to write to. Required. A PostgreSQL URL
 	// (postgres://user:pass@host:port/db?sslmode=...) or key=value
 	// connection string, as pgx accepts; pool_max_conns and the other
-	// pgxpool parameters are honoured.
+	// pgxpool parameters are honoured. Its role needs the privileges listed
+	// under "Privileges" in the package documentation.
 	URL string
 
 	// Schema holds the tables. Defaults to "public". It is created if
@@ -89,14 +88,4 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("postgres: Config.Timeout is negative (%v)", c.Timeout)
 	}
 	return c, nil
-}
-
-// poolConfig parses c.URL, without echoing a password in the error.
-func (c Config) poolConfig() (*pgxpool.Config, error) {
-	pc, err := pgxpool.ParseConfig(c.URL)
-	if err != nil {
-		// pgx's parse errors already redact the password.
-		return nil, fmt.Errorf("postgres: invalid Config.URL: %w", err)
-	}
-	return pc, nil
 }

@@ -117,11 +117,53 @@
 // default partition (see Exporter.Export). Rows are sorted by series id,
 // so the index takes them in order.
 //
+// # Privileges
+//
+// The role that Config.URL connects as needs, besides CONNECT on the
+// database (which every role has by default):
+//
+//   - CREATE on the database, only if the schema does not exist yet, to
+//     create it. An administrator can create it instead, and then the role
+//     needs nothing more on the database:
+//     CREATE SCHEMA metrics AUTHORIZATION svc, or CREATE SCHEMA metrics and
+//     GRANT USAGE, CREATE ON SCHEMA metrics TO svc.
+//   - USAGE and CREATE on the schema, to create the tables and then a
+//     partition every day. Since PostgreSQL 15 only the database owner may
+//     create in schema public, the default Config.Schema: another role
+//     needs GRANT USAGE, CREATE ON SCHEMA public TO svc.
+//   - Once the tables exist: to own them, or to be a member of the role
+//     that owns them (GRANT owner TO svc). PostgreSQL lets only a table's
+//     owner attach and drop partitions, and has no privilege to grant for
+//     it, so a role that may only INSERT and SELECT cannot run an
+//     Exporter: its partitions would never be created nor dropped. A member
+//     creates partitions as the owner (SET LOCAL ROLE), so that every
+//     partition keeps the tables' owner and each role sharing the tables
+//     may write into it and drop it.
+//
+// New checks these before it changes anything and, when one is missing,
+// returns the GRANT that gives it, for instance:
+//
+//	postgres: role "svc" may not create tables in schema "metrics": run GRANT USAGE, CREATE ON SCHEMA metrics TO svc
+//
+// A role that only reads (a Reader) needs USAGE on the schema and SELECT
+// on the tables (GRANT SELECT ON ALL TABLES IN SCHEMA metrics TO
+// dashboards); it reads through vitals_points, so the partitions created
+// later need no grant.
+//
 // # Errors
 //
 // New returns one error for whatever keeps it from using the database: a
 // malformed URL, a refused connection, a failed authentication, a missing
-// database, missing privileges. After New, Export returns errors of the
+// database, missing privileges. It is one line that leads with the cause
+// and shows the URL with its passwords masked; unless the URL is empty, it
+// does not name Config.URL, so that a caller that read the URL from
+// elsewhere can say where:
+//
+//	postgres: password authentication failed for user "svc" (SQLSTATE 28P01); URL postgres://svc:xxxxx@db:5432/metrics
+//	postgres: connection refused (dial tcp 10.0.0.7:5432); URL postgres://svc:xxxxx@10.0.0.7:5432/metrics
+//	postgres: unknown URL scheme "postgress": want postgres:// or postgresql://; URL postgress://svc:xxxxx@db/metrics
+//
+// After New, Export returns errors of the
 // connection or the server (refused, reset, shutting down, timed out) as
 // they are, so that the exporters.Reporter offers the snapshot again after
 // a backoff, and wraps what a retry cannot fix in exporters.Rejected:

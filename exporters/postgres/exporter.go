@@ -44,17 +44,28 @@ var (
 	_ exporters.PointCounter = (*Exporter)(nil)
 )
 
-// New connects to cfg.URL, creates or migrates the schema, creates the
-// partitions of today and the next cfg.PartitionsAhead days, and starts the
-// maintenance that keeps them so. Every failure to reach or use the
-// database (bad URL, refused connection, authentication, missing database)
-// is returned here, as one error naming the cause.
+// New connects to cfg.URL, checks the privileges of its role, creates or
+// migrates the schema, creates the partitions of today and the next
+// cfg.PartitionsAhead days, and starts the maintenance that keeps them so.
+//
+// Every failure to reach or use the database is returned here, as one line
+// that leads with the cause and never shows a password. A URL that cannot
+// be parsed or a database that cannot be reached gives
+// "postgres: <cause>; URL <the URL, passwords masked>", for instance
+//
+//	postgres: database "metrics" does not exist (SQLSTATE 3D000); URL postgres://svc:xxxxx@db:5432/metrics
+//
+// (errors.As finds the *pgconn.PgError of a refusal by the server). Unless
+// the URL is empty, the error does not name Config.URL, so that a caller
+// that read the URL from elsewhere can say where. A missing privilege
+// names the GRANT that gives it (see "Privileges" in the package
+// documentation).
 func New(ctx context.Context, cfg Config) (*Exporter, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	pc, err := cfg.poolConfig()
+	pc, err := parseConnString(cfg.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -85,24 +96,27 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 	return e, nil
 }
 
+// start connects, checks the privileges, migrates and creates the
+// partitions, each step within cfg.Timeout.
 func (e *Exporter) start(ctx context.Context) error {
-	step := func(what string, f func(context.Context) error) error {
+	step := func(f func(context.Context) error) error {
 		ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 		defer cancel()
-		if err := f(ctx); err != nil {
-			return fmt.Errorf("postgres: %s: %w", what, err)
-		}
-		return nil
+		return f(ctx)
 	}
-	// pgx's connection errors name the server, user and database, never
-	// the password.
-	if err := step("connect", e.pool.Ping); err != nil {
+	if err := step(e.pool.Ping); err != nil {
+		return connectError(err, e.cfg.URL)
+	}
+	if err := step(func(ctx context.Context) error { return checkPrivileges(ctx, e.pool, e.cfg.Schema) }); err != nil {
 		return err
 	}
-	if err := step("migrate schema "+e.n.quoted, func(ctx context.Context) error { return migrate(ctx, e.pool, e.cfg.Schema) }); err != nil {
-		return err
+	if err := step(func(ctx context.Context) error { return migrate(ctx, e.pool, e.cfg.Schema) }); err != nil {
+		return fmt.Errorf("postgres: migrate schema %s: %w", e.n.quoted, err)
 	}
-	return step("maintain partitions", func(ctx context.Context) error { return e.parts.maintain(ctx, time.Now()) })
+	if err := step(func(ctx context.Context) error { return e.parts.maintain(ctx, time.Now()) }); err != nil {
+		return fmt.Errorf("postgres: maintain partitions: %w", err)
+	}
+	return nil
 }
 
 // maintain runs partition maintenance every MaintenanceInterval until ctx

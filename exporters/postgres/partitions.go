@@ -19,7 +19,8 @@ import (
 // [day 00:00 UTC, next day 00:00 UTC), and vitals_points_default catches
 // rows of any day without a partition, so a write never fails for want of
 // one. Every change to the set of partitions runs under the schema's
-// advisory lock (see lock), so any number of processes may run it at once.
+// advisory lock (see beginDDL), so any number of processes may run it at
+// once.
 
 const partitionPrefix = "vitals_points_p"
 
@@ -189,7 +190,7 @@ func (p *partitions) expired(day, now time.Time) bool {
 // advisory lock, moving its rows out of the default partition.
 func (p *partitions) create(ctx context.Context, day time.Time) (created bool, err error) {
 	err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		if err := lock(ctx, tx, p.n); err != nil {
+		if err := beginDDL(ctx, tx, p.n); err != nil {
 			return err
 		}
 		created, err = createPartition(ctx, tx, p.n, day)
@@ -202,7 +203,7 @@ func (p *partitions) create(ctx context.Context, day time.Time) (created bool, e
 // lock. Rows are never DELETEd: the whole table goes.
 func (p *partitions) drop(ctx context.Context, day time.Time) error {
 	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		if err := lock(ctx, tx, p.n); err != nil {
+		if err := beginDDL(ctx, tx, p.n); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{p.n.schema, partitionName(day)}.Sanitize())

@@ -45,10 +45,32 @@ func lockKey(schema string) int64 {
 	return int64(h)
 }
 
-// lock takes the schema's advisory lock for the rest of tx.
-func lock(ctx context.Context, tx pgx.Tx, n names) error {
+// beginDDL readies tx for changing the schema's tables. It takes the
+// schema's advisory lock for the rest of tx and, when the tables are owned
+// by another role, one that the connected role is a member of (see
+// checkPrivileges), acts as that role for the rest of tx: the tables and
+// every partition then keep one owner, whichever member creates them, and
+// each member may write into and drop the partitions created by another.
+func beginDDL(ctx context.Context, tx pgx.Tx, n names) error {
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(n.schema)); err != nil {
 		return fmt.Errorf("advisory lock: %w", err)
+	}
+	var owner string
+	err := tx.QueryRow(ctx, `
+		SELECT coalesce((
+			SELECT o.rolname FROM pg_class c
+			JOIN pg_namespace s ON s.oid = c.relnamespace
+			JOIN pg_roles o ON o.oid = c.relowner
+			WHERE s.nspname = $1 AND c.relname = 'vitals_points' AND o.rolname <> current_user), '')`,
+		n.schema).Scan(&owner)
+	if err != nil {
+		return fmt.Errorf("find the owner of the tables: %w", err)
+	}
+	if owner == "" {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, "SET LOCAL ROLE "+pgx.Identifier{owner}.Sanitize()); err != nil {
+		return fmt.Errorf("act as role %q, owner of the tables: %w", owner, err)
 	}
 	return nil
 }
@@ -61,10 +83,10 @@ type migration func(ctx context.Context, tx pgx.Tx, n names, now time.Time) erro
 // Append new ones, never edit the applied ones.
 var migrations = []migration{migrate1, migrate2}
 
-// migrate creates the schema and its tables if needed, then applies the
-// missing numbered migrations in order, in one transaction under the
-// schema's advisory lock, so that many processes starting at once against a
-// fresh database apply each migration exactly once.
+// migrate creates the schema if needed, then applies the missing numbered
+// migrations in order (the first creates the tables), in one transaction
+// under the schema's advisory lock, so that many processes starting at
+// once against a fresh database apply each migration exactly once.
 func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 	return migrateAt(ctx, pool, schema, time.Now())
 }
@@ -72,7 +94,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 func migrateAt(ctx context.Context, pool *pgxpool.Pool, schema string, now time.Time) error {
 	n := newNames(schema)
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if err := lock(ctx, tx, n); err != nil {
+		if err := beginDDL(ctx, tx, n); err != nil {
+			return err
+		}
+		if err := createSchema(ctx, tx, n); err != nil {
 			return err
 		}
 		version, err := schemaVersion(ctx, tx, n)
@@ -95,6 +120,24 @@ func migrateAt(ctx context.Context, pool *pgxpool.Pool, schema string, now time.
 	})
 }
 
+// createSchema creates the schema unless it exists. It does not run
+// CREATE SCHEMA IF NOT EXISTS on an existing schema, which PostgreSQL
+// refuses to a role without CREATE on the database: a role given only an
+// existing schema must be able to use it.
+func createSchema(ctx context.Context, tx pgx.Tx, n names) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", n.schema).Scan(&exists); err != nil {
+		return fmt.Errorf("look for schema %s: %w", n.quoted, err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+n.quoted); err != nil {
+		return fmt.Errorf("create schema %s: %w", n.quoted, err)
+	}
+	return nil
+}
+
 // schemaVersion returns the highest applied migration, 0 for none.
 func schemaVersion(ctx context.Context, tx pgx.Tx, n names) (int, error) {
 	var exists bool
@@ -113,10 +156,10 @@ func schemaVersion(ctx context.Context, tx pgx.Tx, n names) (int, error) {
 
 // migrate1 is the schema of the shared contract: series, points partitioned
 // by day, the default partition, and today's and the next
-// defaultPartitionsAhead days' partitions.
+// defaultPartitionsAhead days' partitions. The schema itself is created
+// before, by createSchema.
 func migrate1(ctx context.Context, tx pgx.Tx, n names, now time.Time) error {
 	ddl := []string{
-		"CREATE SCHEMA IF NOT EXISTS " + n.quoted,
 		`CREATE TABLE ` + n.version + ` (
 			version    int NOT NULL,
 			applied_at timestamptz NOT NULL DEFAULT now()
