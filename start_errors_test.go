@@ -32,8 +32,8 @@ func TestStartListsEveryProblem(t *testing.T) {
 	msg := err.Error()
 	for _, want := range []string{
 		`VITALS_FLUSH_INTERVAL="soon"`,
-		"OpenTSDB (VITALS_OPENTSDB_URL)",
-		"PostgreSQL (Config.PostgresURL)",
+		`VITALS_OPENTSDB_URL: opentsdb: invalid Config: URL "127.0.0.1:4242" has no scheme; use http://127.0.0.1:4242`,
+		`Config.PostgresURL: postgres: unknown URL scheme "postgress"`,
 		`health socket: refusing Config.HealthAddr="0.0.0.0:0"`,
 	} {
 		if !strings.Contains(msg, want) {

@@ -161,7 +161,7 @@ func newExporters(ctx context.Context, s *setup) (map[string]exporters.Exporter,
 	if s.OpenTSDBURL != "" {
 		e, err := opentsdb.New(opentsdb.Config{URL: s.OpenTSDBURL, Logger: s.Logger})
 		if err != nil {
-			problems = append(problems, fmt.Errorf("OpenTSDB (%s): %w", s.source("OpenTSDBURL"), err))
+			problems = append(problems, fmt.Errorf("%s: %w", s.source("OpenTSDBURL"), err))
 		} else {
 			exps["opentsdb"] = e
 		}
@@ -169,7 +169,7 @@ func newExporters(ctx context.Context, s *setup) (map[string]exporters.Exporter,
 	if s.PostgresURL != "" {
 		e, err := postgres.New(ctx, postgres.Config{URL: s.PostgresURL, Logger: s.Logger})
 		if err != nil {
-			problems = append(problems, fmt.Errorf("PostgreSQL (%s): %w", s.source("PostgresURL"), err))
+			problems = append(problems, fmt.Errorf("%s: %w", s.source("PostgresURL"), err))
 		} else {
 			exps["postgres"] = e
 		}

@@ -103,8 +103,8 @@ func TestStartRefusesBadConfiguration(t *testing.T) {
 		"no service":       {vitals.Config{}, nil, "Service is required"},
 		"bad interval":     {vitals.Config{Service: "s"}, map[string]string{"VITALS_FLUSH_INTERVAL": "soon"}, "VITALS_FLUSH_INTERVAL"},
 		"bad remote flag":  {vitals.Config{Service: "s"}, map[string]string{"VITALS_PPROF_ALLOW_REMOTE": "maybe"}, "VITALS_PPROF_ALLOW_REMOTE"},
-		"bad opentsdb url": {vitals.Config{Service: "s", OpenTSDBURL: "ftp://x:1"}, nil, "OpenTSDB"},
-		"bad postgres url": {vitals.Config{Service: "s", PostgresURL: "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, nil, "PostgreSQL"},
+		"bad opentsdb url": {vitals.Config{Service: "s", OpenTSDBURL: "ftp://x:1"}, nil, "Config.OpenTSDBURL: opentsdb:"},
+		"bad postgres url": {vitals.Config{Service: "s", PostgresURL: "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, nil, "Config.PostgresURL: postgres:"},
 		"remote pprof":     {vitals.Config{Service: "s", PprofAddr: "0.0.0.0:0", HealthAddr: "off"}, nil, "pprof"},
 		"remote health":    {vitals.Config{Service: "s", HealthAddr: "0.0.0.0:0", PprofAddr: "off"}, nil, "health"},
 	} {
