@@ -30,6 +30,8 @@ func registerChecks(h *healthcheck.Health, rep *exporters.Reporter, cfg Config) 
 		value := fmt.Sprintf("%d (invalid %d, kind conflict %d, over limit %d), bad values %d",
 			refused, r.Invalid, r.KindConflict, r.OverLimit, r.BadValues)
 		if refused > 0 || r.BadValues > 0 {
+			// The latest offender first, so that the 200-byte line keeps it.
+			value = fmt.Sprintf("latest %s ago: %s; %s", time.Since(r.LastAt).Round(time.Second), r.Last, value)
 			return healthcheck.Result{Status: healthcheck.Warn, Value: value}
 		}
 		return healthcheck.Result{Status: healthcheck.Good, Value: value}

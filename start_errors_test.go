@@ -2,7 +2,9 @@ package vitals_test
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"math"
 	"net"
 	"strings"
 	"testing"
@@ -80,5 +82,33 @@ func TestStartPortsInUse(t *testing.T) {
 	}
 	if console.String() != "" {
 		t.Errorf("a failed Start wrote to the console: %q", console.String())
+	}
+}
+
+// TestHealthNamesTheLatestRefusal: the health report names the series and
+// the reason of the latest refusal, not only the counts.
+func TestHealthNamesTheLatestRefusal(t *testing.T) {
+	clearEnv(t)
+	reg := metrics.NewRegistry(metrics.WithLogger(slog.New(slog.DiscardHandler)))
+	inst, err := vitals.Start(context.Background(), vitals.Config{
+		Service: "alerts", HealthAddr: "127.0.0.1:0", PprofAddr: vitals.Off,
+		Registry: reg, Console: io.Discard, Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inst.Shutdown(context.Background())
+	reg.Counter("jobs done", nil).Inc(1)
+	reg.GaugeFloat64("cache.ratio", metrics.Tags{"pool": "main"}).Update(math.NaN())
+	report := healthReport(t, inst.HealthAddr())
+	line := ""
+	for l := range strings.Lines(report) {
+		if strings.Contains(l, "Refused series") {
+			line = l
+		}
+	}
+	if !strings.HasPrefix(line, "WARN Refused series: latest") || !strings.Contains(line, "cache.ratio{pool=main}: refused NaN") ||
+		!strings.Contains(line, "invalid 1") || !strings.Contains(line, "bad values 1") {
+		t.Errorf("the health report does not name the latest refusal:\n%s", report)
 	}
 }
