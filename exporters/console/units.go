@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // unit says how the text format writes a series' values.
@@ -15,6 +16,7 @@ const (
 	unitDuration             // nanoseconds, written in ns, µs, ms, s, min or h
 	unitSeconds              // seconds, written as unitDuration
 	unitBytes                // bytes, written in B, KiB, MiB, ...
+	unitTime                 // seconds since the Unix epoch, written as a UTC time
 )
 
 // secondsGauge is the SDK's one series in seconds whose name does not say so.
@@ -22,7 +24,9 @@ const secondsGauge = "vitals.exporter.since_success"
 
 // unitOf is the unit of a series' values: durations for timers, bytes for
 // names ending in ".bytes" or "_bytes", seconds for names ending in
-// ".seconds" or "_seconds" (and secondsGauge), none otherwise. A timer's or
+// ".seconds" or "_seconds" (and secondsGauge) except times since the epoch
+// (".time.seconds", "_time_seconds", such as process.start.time.seconds),
+// none otherwise. A timer's or
 // histogram's count is always a plain number.
 func unitOf(name string, timer bool) unit {
 	switch {
@@ -30,6 +34,8 @@ func unitOf(name string, timer bool) unit {
 		return unitDuration
 	case strings.HasSuffix(name, ".bytes"), strings.HasSuffix(name, "_bytes"):
 		return unitBytes
+	case strings.HasSuffix(name, ".time.seconds"), strings.HasSuffix(name, "_time_seconds"):
+		return unitTime
 	case strings.HasSuffix(name, ".seconds"), strings.HasSuffix(name, "_seconds"), name == secondsGauge:
 		return unitSeconds
 	}
@@ -45,6 +51,12 @@ func appendIn(dst []byte, v float64, u unit) []byte {
 		return appendDuration(dst, v*1e9)
 	case unitBytes:
 		return appendBytes(dst, v)
+	case unitTime:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			break
+		}
+		sec, frac := math.Modf(v)
+		return time.Unix(int64(sec), int64(frac*1e9)).UTC().AppendFormat(dst, "2006-01-02T15:04:05Z")
 	}
 	return appendNumber(dst, v)
 }

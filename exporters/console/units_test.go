@@ -41,6 +41,7 @@ func TestAppendIn(t *testing.T) {
 		{-4_321_987, unitDuration, "-4.32ms"},
 		{1.988, unitSeconds, "1.99s"},
 		{0.0775, unitSeconds, "77.5ms"},
+		{1796300000.5, unitTime, "2026-12-03T12:13:20Z"},
 
 		{0, unitBytes, "0B"},
 		{512, unitBytes, "512B"},
@@ -81,6 +82,8 @@ func TestUnitOf(t *testing.T) {
 		{"resp_bytes", false, unitBytes},
 		{"bytes", false, unitNone},
 		{"uptime.seconds", false, unitSeconds},
+		{"process.start.time.seconds", false, unitTime},
+		{"process_start_time_seconds", false, unitTime},
 		{"vitals.exporter.since_success", false, unitSeconds},
 		{"jobs.done", false, unitNone},
 	} {
