@@ -31,6 +31,7 @@ import (
 	"github.com/vitals-go/vitals/internal/loopback"
 	"github.com/vitals-go/vitals/metrics"
 	"github.com/vitals-go/vitals/pprofserver"
+	"github.com/vitals-go/vitals/process"
 )
 
 // Instance is what Start set up. Shutdown stops it.
@@ -46,8 +47,9 @@ type Instance struct {
 }
 
 // Start sets up everything cfg asks for: the registry's default tags (host,
-// service, version), the exporters and their Reporter, the health socket
-// and the pprof server. Invalid configuration, an address in use or an
+// service, version), the Go runtime's and the process's own metrics
+// (metrics.Registry.EnableRuntimeMetrics, process.Register), the exporters
+// and their Reporter, the health socket and the pprof server. Invalid configuration, an address in use or an
 // unreachable backend is one error listing every problem, each naming the
 // setting to change (the VITALS_* variable when the value came from the
 // environment); nothing is then left running and nothing is written to
@@ -81,6 +83,10 @@ func Start(ctx context.Context, cfg Config) (*Instance, error) {
 	}
 	if err := s.Registry.SetDefaultTags(metrics.Tags{"host": host, "service": s.Service, "version": s.Release}); err != nil {
 		return nil, fmt.Errorf("vitals: %w", err)
+	}
+	s.Registry.EnableRuntimeMetrics()
+	if err := process.Register(s.Registry, process.WithLogger(s.Logger)); err != nil {
+		s.Logger.Warn("vitals: some process metrics were refused", "error", err) // the others are registered
 	}
 	inst.reporter, err = exporters.Start(s.Registry, exporters.Config{
 		Exporters: inst.exporters, Interval: s.FlushInterval, ShutdownTimeout: s.ShutdownTimeout, Logger: s.Logger,
