@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math"
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -52,35 +53,45 @@ type Distribution struct {
 // that rank. q is clamped into [0, 1], NaN counting as 0. It returns 0 for an
 // empty distribution.
 func (d Distribution) Quantile(q float64) float64 {
+	var out [1]float64
+	d.quantilesInto([]float64{q}, out[:])
+	return out[0]
+}
+
+// quantilesInto sets out[i] to d.Quantile(qs[i]), in one pass over the
+// buckets. qs must be in ascending order, NaN first.
+func (d Distribution) quantilesInto(qs, out []float64) {
 	var n uint64
 	for _, b := range d.Buckets {
 		n += b.Count
 	}
 	if n == 0 {
-		return 0
+		clear(out)
+		return
 	}
-	if !(q > 0) { // also NaN
-		return float64(d.Min)
-	}
-	if q >= 1 {
-		return float64(d.Max)
-	}
-	rank := uint64(math.Ceil(q * float64(n)))
-	if rank < 1 {
-		rank = 1
-	} else if rank > n {
-		rank = n
-	}
-	var seen uint64
-	idx := d.Buckets[len(d.Buckets)-1].Index
-	for _, b := range d.Buckets {
-		seen += b.Count
-		if seen >= rank {
-			idx = b.Index
-			break
+	var seen uint64 // the count of the buckets before d.Buckets[next]
+	next := 0
+	for i, q := range qs {
+		if !(q > 0) { // also NaN
+			out[i] = float64(d.Min)
+			continue
 		}
+		if q >= 1 {
+			out[i] = float64(d.Max)
+			continue
+		}
+		rank := uint64(math.Ceil(q * float64(n)))
+		if rank < 1 {
+			rank = 1
+		} else if rank > n {
+			rank = n
+		}
+		for next < len(d.Buckets)-1 && seen+d.Buckets[next].Count < rank {
+			seen += d.Buckets[next].Count
+			next++
+		}
+		out[i] = d.clampValue(bucketRepresentative(d.Buckets[next].Index))
 	}
-	return d.clampValue(bucketRepresentative(idx))
 }
 
 // clampValue clamps x into [Min, Max].
@@ -260,8 +271,12 @@ type distGroup [8]atomic.Pointer[distChunk]
 // interval (collect) semantics and cumulative totals.
 //
 // record uses atomics only: one add on the bucket's 16-bit counter, one add
-// on the sum in the same cache line, and loads of min and max, with a CAS
-// loop only when a new extreme is seen. Counters are allocated lazily per
+// on the sum in the same cache line, and loads of the live octaves, min and
+// max, with an atomic or when its octave is the interval's first value there
+// and a CAS loop only when a new extreme is seen. A collect reads only the
+// octaves live in its interval: a histogram whose values spread over many
+// octaves costs what it received, not what it ever received. Counters are
+// allocated lazily per
 // octave (see buckets.go) and never freed; a counter reaching 1<<15 spills
 // into the octave's 64-bit spill counters without a lock. collect, peek and
 // clear take a mutex, which record never does.
@@ -275,12 +290,13 @@ type distGroup [8]atomic.Pointer[distChunk]
 // first and last non-empty buckets.
 //
 // The zero value is ready to use. A distribution must not be copied after
-// first use. It is 112 B; a latency distribution spanning 1 µs..10 s in
-// nanoseconds retains about 3.4 KiB in total (see buckets.go).
+// first use. It is 136 B; a latency distribution spanning 1 µs..10 s in
+// nanoseconds retains about 3.5 KiB in total (see buckets.go).
 type distribution struct {
 	groups [8]atomic.Pointer[distGroup] // octave o is at groups[o>>3][o&7]
 	min    atomic.Uint64                // interval min, distEncodeMin; 0 when empty
 	max    atomic.Uint64                // interval max, distEncodeMax; 0 when empty
+	live   atomic.Uint64                // bit o: octave o was recorded into since the last collect
 
 	zero    atomic.Uint64 // count of the zero bucket (v <= 0)
 	zeroSum atomic.Int64  // sum of the values in the zero bucket
@@ -314,6 +330,12 @@ func (d *distribution) record(v int64) {
 			d.spill(ch, sub, word, shift)
 		}
 		sum.Add(v)
+		// After the counter: a collect that finds the bit reads the count.
+		// Before min and max: a collect that finds them set and swaps the
+		// bits finds this one (see readOnce).
+		if bit := uint64(1) << uint(oct); d.live.Load()&bit == 0 {
+			d.live.Or(bit)
+		}
 	} else {
 		d.zero.Add(1)
 		d.zeroSum.Add(v)
@@ -391,6 +413,26 @@ func (d *distribution) chunks() (out [64]*distChunk) {
 	return out
 }
 
+// octaveChunk is an octave and its counters.
+type octaveChunk struct {
+	oct int
+	ch  *distChunk
+}
+
+// liveChunks returns the chunks of the octaves whose bits are set in live,
+// in ascending order, in buf. A bit is only set once its chunk exists.
+func (d *distribution) liveChunks(live uint64, buf *[64]octaveChunk) []octaveChunk {
+	list := buf[:0]
+	for live != 0 {
+		oct := bits.TrailingZeros64(live)
+		live &= live - 1
+		if ch := d.loadChunk(oct); ch != nil {
+			list = append(list, octaveChunk{oct, ch})
+		}
+	}
+	return list
+}
+
 // readInto is collect (reset) or peek, building the buckets in buf's
 // backing array when it is large enough.
 //
@@ -448,21 +490,31 @@ func (d *distribution) readOnce(reset bool, buf []Bucket) Distribution {
 		return v
 	}
 
-	minE, maxE := d.min.Load(), d.max.Load()
+	// The live octaves are swapped after min and max: a record sets its
+	// octave's bit before it raises them, so a record whose extremes this
+	// collect took has its bit in live, and one whose bit it missed leaves
+	// min or max set for the next collect, which reads its octave then.
+	minE, maxE, live := d.min.Load(), d.max.Load(), d.live.Load()
 	if reset {
 		minE, maxE = d.min.Swap(0), d.max.Swap(0)
+		live = d.live.Swap(0)
 	}
 	buckets := buf[:0]
 	if n := take64(&d.zero); n != 0 {
 		buckets = append(buckets, Bucket{Index: 0, Count: n})
 	}
 	sum := takeSum(&d.zeroSum)
-	chunks := d.chunks()
-	for oct, ch := range chunks {
-		if ch == nil {
-			continue
-		}
-		sum += takeSum(&ch.lines[0].sum) + takeSum(&ch.lines[1].sum)
+	var chunkBuf [64]octaveChunk
+	chunks := d.liveChunks(live, &chunkBuf)
+	// The sums of every live octave first, then its counters: the sums'
+	// loads do not depend on each other, so the processor fetches the lines
+	// of several octaves at once, where reading octave by octave waited for
+	// each in turn (a snapshot reads most of its histograms from memory).
+	for _, oc := range chunks {
+		sum += takeSum(&oc.ch.lines[0].sum) + takeSum(&oc.ch.lines[1].sum)
+	}
+	for _, oc := range chunks {
+		oct, ch := oc.oct, oc.ch
 		base := int32(oct * bucketSubCount)
 		for w := range distLineWords {
 			// Word w of line l holds sub-buckets 4w+l (low half) and
@@ -483,10 +535,8 @@ func (d *distribution) readOnce(reset bool, buf []Bucket) Distribution {
 		runtime.Gosched()
 	}
 	var spilled []Bucket
-	for oct, ch := range chunks {
-		if ch == nil {
-			continue
-		}
+	for _, oc := range chunks {
+		oct, ch := oc.oct, oc.ch
 		if s := ch.lines[1].spill.Load(); s != nil {
 			for sub := range s {
 				if n := take64(&s[sub]); n != 0 {
@@ -567,5 +617,6 @@ func (d *distribution) clear() {
 	}
 	d.min.Store(0)
 	d.max.Store(0)
+	d.live.Store(0)
 	d.totCount, d.totSum = 0, 0
 }

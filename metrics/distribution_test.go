@@ -481,8 +481,9 @@ func TestDistributionSpill(t *testing.T) {
 	// A spill delayed past a collect that already harvested the counter has
 	// nothing to move.
 	word.Add(distSpillAt << shift) // as left by a record whose add set bit 15,
+	d.live.Or(1 << oct)
 	d.min.Store(distEncodeMin(v))
-	d.max.Store(distEncodeMax(v)) // which also set the extremes
+	d.max.Store(distEncodeMax(v)) // which also marked its octave and set the extremes
 	if got := d.collect(); got.Count != distSpillAt {
 		t.Fatalf("collect = %+v", got)
 	}
@@ -708,5 +709,26 @@ func TestLayout(t *testing.T) {
 	}
 	if off := unsafe.Offsetof(Gauge{}.touchedFlag); off < cacheLine {
 		t.Errorf("Gauge's touched flag is %d B from its value, want at least %d", off, cacheLine)
+	}
+}
+
+// TestQuantilesIntoMatchesQuantile checks the one-pass quantiles of a
+// Summary against Quantile, one at a time, on random distributions.
+func TestQuantilesIntoMatchesQuantile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	qs := []float64{math.NaN(), -1, 0, 1e-9, 0.001, 0.25, 0.5, 0.5, 0.75, 0.95, 0.99, 0.999, 0.9999999, 1, 2}
+	for trial := range 200 {
+		var d distribution
+		for range rng.IntN(50) {
+			d.record(int64(math.Exp2(40*rng.Float64())) - int64(rng.IntN(3)))
+		}
+		dist := d.collect()
+		got := make([]float64, len(qs))
+		dist.quantilesInto(qs, got)
+		for i, q := range qs {
+			if want := dist.Quantile(q); got[i] != want && !(math.IsNaN(got[i]) && math.IsNaN(want)) {
+				t.Fatalf("trial %d: quantile %v = %v in one pass, %v alone (buckets %v)", trial, q, got[i], want, dist.Buckets)
+			}
+		}
 	}
 }

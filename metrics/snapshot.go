@@ -43,12 +43,16 @@ type Summary struct {
 	Buckets                  []Bucket // nil for attached go-metrics histograms
 }
 
+// summaryQuantiles are the quantiles of a Summary, in ascending order.
+var summaryQuantiles = [...]float64{0.5, 0.75, 0.95, 0.99, 0.999}
+
 func summarize(d Distribution) Summary {
+	var p [len(summaryQuantiles)]float64
+	d.quantilesInto(summaryQuantiles[:], p[:])
 	return Summary{
 		Count: d.Count, Sum: d.Sum, Min: d.Min, Max: d.Max,
 		Mean: d.Mean(), StdDev: d.StdDev(),
-		P50: d.Quantile(0.5), P75: d.Quantile(0.75), P95: d.Quantile(0.95),
-		P99: d.Quantile(0.99), P999: d.Quantile(0.999),
+		P50: p[0], P75: p[1], P95: p[2], P99: p[3], P999: p[4],
 		Buckets: d.Buckets,
 	}
 }
@@ -73,27 +77,33 @@ func (r *Registry) read(advance bool) Snapshot {
 		collect()
 	}
 	now := r.now()
-	snap := Snapshot{Time: now, DefaultTags: defaults, Series: make([]Series, 0, len(entries))}
+	// Each series is read in place, into the next slot: a Series is 224 B,
+	// and copying 100,000 of them took a tenth of a snapshot.
+	series := make([]Series, len(entries))
+	n := 0
 	var buckets bucketArena
 	for _, e := range entries {
 		if e.removed.Load() {
 			continue
 		}
-		s, active, ok := r.readEntry(e, now, advance, &buckets)
-		if !ok {
-			continue
-		}
-		if r.idleAfter > 0 {
+		s := &series[n]
+		active, ok := r.readEntry(e, s, now, advance, &buckets)
+		if ok && r.idleAfter > 0 {
 			if active {
 				if advance {
 					e.lastActive, e.lastCount = now, s.Count
 				}
 			} else if now.Sub(e.lastActive) >= r.idleAfter {
-				continue
+				ok = false
 			}
 		}
-		snap.Series = append(snap.Series, s)
+		if !ok {
+			*s = Series{} // the slot is reused
+			continue
+		}
+		n++
 	}
+	snap := Snapshot{Time: now, DefaultTags: defaults, Series: series[:n]}
 	for _, a := range attached {
 		snap.Series = a.appendSeries(snap.Series, r)
 	}
@@ -101,40 +111,41 @@ func (r *Registry) read(advance bool) Snapshot {
 	return snap
 }
 
-// readEntry reads one series. active reports whether it was updated since
-// the previous Snapshot; ok is false when it cannot be exported now (a
-// functional gauge that panicked or returned NaN).
-func (r *Registry) readEntry(e *entry, now time.Time, advance bool, buckets *bucketArena) (s Series, active, ok bool) {
-	s = Series{Name: e.name, Tags: e.tags, Kind: e.kind}
+// readEntry reads one series into s, which is zero. active reports whether
+// it was updated since the previous Snapshot; ok is false when it cannot be
+// exported now (a gauge without a value, a functional gauge that panicked or
+// returned NaN).
+func (r *Registry) readEntry(e *entry, s *Series, now time.Time, advance bool, buckets *bucketArena) (active, ok bool) {
+	s.Name, s.Tags, s.Kind = e.name, e.tags, e.kind
 	switch m := e.metric.(type) {
 	case *Counter:
 		s.Count = m.Count()
 		active = s.Count != e.lastCount
 	case *Gauge:
 		if ok, active = m.read(advance); !ok {
-			return s, false, false // never set
+			return false, false // never set
 		}
 		s.Value = float64(m.Value())
 	case *GaugeFloat64:
 		if s.Value, active, ok = m.read(advance); !ok {
-			return s, false, false // never given a valid value
+			return false, false // never given a valid value
 		}
 	case *FunctionalGauge:
 		v, err := callGauge(m.value)
 		if err != nil {
 			r.logger.Error("metrics: functional gauge failed; not exported this time", "name", e.name, "error", err)
-			return s, false, false
+			return false, false
 		}
 		s.Value, active = float64(v), true
 	case *FunctionalGaugeFloat64:
 		v, err := callGauge(m.value)
 		if err != nil {
 			r.logger.Error("metrics: functional gauge failed; not exported this time", "name", e.name, "error", err)
-			return s, false, false
+			return false, false
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			r.stats.refuseValue(e, e.kind, e.name, e.tags, refusedFloat(v), now)
-			return s, false, false
+			return false, false
 		}
 		s.Value, active = v, true
 	case *Meter:
@@ -151,7 +162,7 @@ func (r *Registry) readEntry(e *entry, now time.Time, advance bool, buckets *buc
 		s.Rates = m.ewma.rates(now, s.Count)
 		active = d.Count > 0
 	}
-	return s, active, true
+	return active, true
 }
 
 // bucketArena gives the buckets of one snapshot's distributions a few large
