@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"iter"
 	"math"
 	"math/bits"
 	"runtime"
@@ -222,11 +223,27 @@ const (
 // in them. Keeping each sum beside its counters means a record writes one
 // line, and alternating the sub-buckets between the two lines halves the
 // chance that concurrent records of one octave write the same line.
+//
+// The sum is cumulative: a collect takes sum - taken and moves taken up,
+// with a load where a swap (a locked instruction, as costly as a trip to
+// another core's cache) would be needed to reset it.
 type distLine struct {
 	sum   atomic.Int64
 	spill atomic.Pointer[distSpill] // used in lines[1] only: nil until a counter of the octave spills
+	taken int64                     // sum at the last collect; guarded by distribution.mu
 	pairs [distLineWords]atomic.Uint32
-	_     [64 - 8 - 8 - 4*distLineWords]byte
+	_     [64 - 8 - 8 - 8 - 4*distLineWords]byte
+}
+
+// takeSum returns what was added to the line's sum since the last collect,
+// and moves the collect's mark there if reset.
+func (l *distLine) takeSum(reset bool) int64 {
+	sum := l.sum.Load()
+	added := sum - l.taken // wrapping, like the sum
+	if reset {
+		l.taken = sum
+	}
+	return added
 }
 
 // distChunk holds the counters of the 35 sub-buckets of one octave:
@@ -283,10 +300,10 @@ type distGroup [8]atomic.Pointer[distChunk]
 //
 // Under concurrent record and collect a value may have its count in one
 // interval and its sum, min or max in the next (record updates the counter,
-// then the sum, then min and max; collect swaps min and max, then each
-// octave's sums before its counters, so an interval's sum only contains
-// values counted in it or before), but over all intervals nothing is lost or
-// counted twice. An interval's Min and Max are kept within the bounds of its
+// then the sum, then min and max; collect swaps min and max, then reads each
+// octave's sums before it swaps its counters, so an interval's sum only
+// contains values counted in it or before), but over all intervals nothing
+// is lost or counted twice. An interval's Min and Max are kept within the bounds of its
 // first and last non-empty buckets.
 //
 // The zero value is ready to use. A distribution must not be copied after
@@ -413,24 +430,17 @@ func (d *distribution) chunks() (out [64]*distChunk) {
 	return out
 }
 
-// octaveChunk is an octave and its counters.
-type octaveChunk struct {
-	oct int
-	ch  *distChunk
-}
-
-// liveChunks returns the chunks of the octaves whose bits are set in live,
-// in ascending order, in buf. A bit is only set once its chunk exists.
-func (d *distribution) liveChunks(live uint64, buf *[64]octaveChunk) []octaveChunk {
-	list := buf[:0]
-	for live != 0 {
-		oct := bits.TrailingZeros64(live)
-		live &= live - 1
-		if ch := d.loadChunk(oct); ch != nil {
-			list = append(list, octaveChunk{oct, ch})
+// liveChunks yields the octaves whose bits are set in live, in ascending
+// order, with their chunks. A bit is only set once its chunk exists.
+func (d *distribution) liveChunks(live uint64) iter.Seq2[int, *distChunk] {
+	return func(yield func(int, *distChunk) bool) {
+		for ; live != 0; live &= live - 1 {
+			oct := bits.TrailingZeros64(live)
+			if ch := d.loadChunk(oct); ch != nil && !yield(oct, ch) {
+				return
+			}
 		}
 	}
-	return list
 }
 
 // readInto is collect (reset) or peek, building the buckets in buf's
@@ -482,13 +492,6 @@ func (d *distribution) readOnce(reset bool, buf []Bucket) Distribution {
 		}
 		return v
 	}
-	takeSum := func(w *atomic.Int64) int64 {
-		v := w.Load()
-		if reset && v != 0 { // a line with no values has a zero sum
-			v = w.Swap(0)
-		}
-		return v
-	}
 
 	// The live octaves are swapped after min and max: a record sets its
 	// octave's bit before it raises them, so a record whose extremes this
@@ -503,18 +506,18 @@ func (d *distribution) readOnce(reset bool, buf []Bucket) Distribution {
 	if n := take64(&d.zero); n != 0 {
 		buckets = append(buckets, Bucket{Index: 0, Count: n})
 	}
-	sum := takeSum(&d.zeroSum)
-	var chunkBuf [64]octaveChunk
-	chunks := d.liveChunks(live, &chunkBuf)
+	sum := d.zeroSum.Load()
+	if reset && sum != 0 {
+		sum = d.zeroSum.Swap(0)
+	}
 	// The sums of every live octave first, then its counters: the sums'
 	// loads do not depend on each other, so the processor fetches the lines
 	// of several octaves at once, where reading octave by octave waited for
 	// each in turn (a snapshot reads most of its histograms from memory).
-	for _, oc := range chunks {
-		sum += takeSum(&oc.ch.lines[0].sum) + takeSum(&oc.ch.lines[1].sum)
+	for _, ch := range d.liveChunks(live) {
+		sum += ch.lines[0].takeSum(reset) + ch.lines[1].takeSum(reset)
 	}
-	for _, oc := range chunks {
-		oct, ch := oc.oct, oc.ch
+	for oct, ch := range d.liveChunks(live) {
 		base := int32(oct * bucketSubCount)
 		for w := range distLineWords {
 			// Word w of line l holds sub-buckets 4w+l (low half) and
@@ -535,8 +538,7 @@ func (d *distribution) readOnce(reset bool, buf []Bucket) Distribution {
 		runtime.Gosched()
 	}
 	var spilled []Bucket
-	for _, oc := range chunks {
-		oct, ch := oc.oct, oc.ch
+	for oct, ch := range d.liveChunks(live) {
 		if s := ch.lines[1].spill.Load(); s != nil {
 			for sub := range s {
 				if n := take64(&s[sub]); n != 0 {
@@ -605,6 +607,7 @@ func (d *distribution) clear() {
 		for l := range ch.lines {
 			line := &ch.lines[l]
 			line.sum.Store(0)
+			line.taken = 0
 			for w := range line.pairs {
 				line.pairs[w].Store(0)
 			}
