@@ -1,25 +1,19 @@
 package exporters_test
 
 import (
-	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/vitals-go/vitals/internal/testkit"
 )
+
+// reporterFrames find the goroutines running a Reporter's own code: its
+// ticker and its workers.
+var reporterFrames = []string{"vitals/exporters.(*worker)", "vitals/exporters.(*Reporter).tick"}
 
 // TestMain fails the run if any goroutine of a Reporter outlives the tests,
 // whichever test started it.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	deadline := time.Now().Add(5 * time.Second)
-	for gs := reporterGoroutines(); len(gs) > 0; gs = reporterGoroutines() {
-		if time.Now().After(deadline) {
-			fmt.Fprintf(os.Stderr, "FAIL: %d Reporter goroutines outlived the tests:\n%s\n", len(gs), strings.Join(gs, "\n\n"))
-			code = 1
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	os.Exit(code)
+	os.Exit(testkit.MainLeakCheck(m, 5*time.Second, reporterFrames...))
 }

@@ -12,13 +12,12 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals/exporters"
-	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
 // This file holds what the tests share: an Exporter that records what it
 // receives and can be told to fail, block, reject or panic; a log handler
-// that keeps records; and polling helpers.
+// that keeps records; and helpers to start and stop a Reporter.
 
 var (
 	errTransient = errors.New("backend unavailable")
@@ -233,18 +232,6 @@ func shutdown(r *exporters.Reporter, timeout time.Duration) (error, time.Duratio
 	return err, time.Since(begin)
 }
 
-// waitFor polls cond until it holds, failing the test after 20 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 // healthOf returns the health of one exporter.
 func healthOf(t *testing.T, r *exporters.Reporter, name string) exporters.ExporterHealth {
 	t.Helper()
@@ -265,18 +252,6 @@ func find(snap metrics.Snapshot, name, exporter string) (metrics.Series, bool) {
 		}
 	}
 	return metrics.Series{}, false
-}
-
-// reporterGoroutines returns the stacks of the goroutines running the
-// Reporter's own code: its ticker and its workers.
-func reporterGoroutines() []string {
-	var out []string
-	for _, g := range testkit.Stacks() {
-		if strings.Contains(g, "vitals/exporters.(*worker)") || strings.Contains(g, "vitals/exporters.(*Reporter).tick") {
-			out = append(out, g)
-		}
-	}
-	return out
 }
 
 // names returns the names in a Health report, in order.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -25,7 +26,7 @@ func TestTicksAreAlignedAndShared(t *testing.T) {
 		Exporters: map[string]exporters.Exporter{"a": a, "b": b},
 		Interval:  tick,
 	})
-	waitFor(t, "4 snapshots", func() bool { return len(a.received()) >= 4 && len(b.received()) >= 4 })
+	testkit.Poll(t, 20*time.Second, "4 snapshots", func() bool { return len(a.received()) >= 4 && len(b.received()) >= 4 })
 	if err, _ := shutdown(r, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestRetriesWithBackoffThenDelivers(t *testing.T) {
 		MinBackoff: 5 * time.Millisecond,
 		MaxBackoff: 20 * time.Millisecond,
 	})
-	waitFor(t, "3 deliveries", func() bool { return len(e.received()) >= 3 })
+	testkit.Poll(t, 20*time.Second, "3 deliveries", func() bool { return len(e.received()) >= 3 })
 	if err, _ := shutdown(r, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestPartialDeliveryIsCountedAsExported(t *testing.T) {
 		MinBackoff: time.Millisecond,
 		MaxBackoff: 5 * time.Millisecond,
 	})
-	waitFor(t, "4 snapshots partly delivered", func() bool { return part.partiallyDelivered() >= 4 })
+	testkit.Poll(t, 20*time.Second, "4 snapshots partly delivered", func() bool { return part.partiallyDelivered() >= 4 })
 	if err, _ := shutdown(r, 100*time.Millisecond); err == nil {
 		t.Fatal("Shutdown reported every snapshot delivered")
 	}
@@ -125,7 +126,7 @@ func TestRejectedPointsAreCountedNotRetried(t *testing.T) {
 		Exporters: map[string]exporters.Exporter{"all": all, "some": some},
 		Interval:  tick,
 	})
-	waitFor(t, "3 snapshots each", func() bool { return len(all.received()) >= 3 && len(some.received()) >= 3 })
+	testkit.Poll(t, 20*time.Second, "3 snapshots each", func() bool { return len(all.received()) >= 3 && len(some.received()) >= 3 })
 	if err, _ := shutdown(r, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestFullQueueDropsOldest(t *testing.T) {
 		Timeout:   time.Minute,
 		Logger:    slog.New(logs),
 	})
-	waitFor(t, "8 snapshots for the fast exporter", func() bool { return len(fast.received()) >= 8 })
+	testkit.Poll(t, 20*time.Second, "8 snapshots for the fast exporter", func() bool { return len(fast.received()) >= 8 })
 	if calls := slow.callCount(); calls != 1 {
 		t.Fatalf("slow exporter called %d times; want 1, stuck", calls)
 	}
@@ -227,7 +228,7 @@ func TestStuckExporterDoesNotDelayOthers(t *testing.T) {
 	})
 	for want := int64(1); want <= 5; want++ {
 		jobs.Inc(1)
-		waitFor(t, "the increment to reach the healthy exporter", func() bool {
+		testkit.Poll(t, 20*time.Second, "the increment to reach the healthy exporter", func() bool {
 			snaps := healthy.received()
 			if len(snaps) == 0 {
 				return false
@@ -365,7 +366,7 @@ func TestShutdownGivesUpOnExporterIgnoringItsContext(t *testing.T) {
 	}
 
 	close(gate) // the Export returns; its success comes too late to count
-	waitFor(t, "the exporter's Shutdown", func() bool { return deaf.shutdownCount() == 1 })
+	testkit.Poll(t, 20*time.Second, "the exporter's Shutdown", func() bool { return deaf.shutdownCount() == 1 })
 	if h2 := healthOf(t, r, "deaf"); h2 != h {
 		t.Errorf("health changed after Shutdown returned: %+v, was %+v", h2, h)
 	}
@@ -389,7 +390,7 @@ func TestSecondShutdown(t *testing.T) {
 // TestNoGoroutineOutlivesShutdown is not parallel: it counts every
 // goroutine running the Reporter's code.
 func TestNoGoroutineOutlivesShutdown(t *testing.T) {
-	waitFor(t, "other tests' reporters to end", func() bool { return len(reporterGoroutines()) == 0 })
+	testkit.Poll(t, 20*time.Second, "other tests' reporters to end", func() bool { return len(testkit.Goroutines(reporterFrames...)) == 0 })
 	r := start(t, metrics.NewRegistry(), exporters.Config{
 		Exporters: map[string]exporters.Exporter{
 			"ok":      &recorder{},
@@ -401,19 +402,15 @@ func TestNoGoroutineOutlivesShutdown(t *testing.T) {
 		MaxBackoff: 5 * time.Millisecond,
 		Timeout:    time.Minute,
 	})
-	waitFor(t, "4 goroutines: a ticker and a worker per exporter", func() bool { return len(reporterGoroutines()) == 4 })
-	waitFor(t, "a few ticks", func() bool { return healthOf(t, r, "ok").Exported > 0 && healthOf(t, r, "failing").Retries > 2 })
+	testkit.Poll(t, 20*time.Second, "4 goroutines: a ticker and a worker per exporter", func() bool { return len(testkit.Goroutines(reporterFrames...)) == 4 })
+	testkit.Poll(t, 20*time.Second, "a few ticks", func() bool { return healthOf(t, r, "ok").Exported > 0 && healthOf(t, r, "failing").Retries > 2 })
 	if err, _ := shutdown(r, 200*time.Millisecond); err == nil {
 		t.Fatal("Shutdown reported no undelivered points")
 	}
 	// Shutdown has waited for its goroutines; poll only for them to exit
 	// the runtime after their last deferred call.
-	deadline := time.Now().Add(time.Second)
-	for gs := reporterGoroutines(); len(gs) > 0; gs = reporterGoroutines() {
-		if time.Now().After(deadline) {
-			t.Fatalf("goroutines outlived Shutdown:\n%s", strings.Join(gs, "\n\n"))
-		}
-		time.Sleep(time.Millisecond)
+	if gs := testkit.WaitGoroutines(time.Second, reporterFrames...); len(gs) > 0 {
+		t.Fatalf("goroutines outlived Shutdown:\n%s", strings.Join(gs, "\n\n"))
 	}
 }
 
@@ -564,7 +561,7 @@ func TestRepeatedErrorsAreLoggedOnce(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- r.Shutdown(ctx) }()
-	waitFor(t, "20 failed exports", func() bool { return e.callCount() >= 20 })
+	testkit.Poll(t, 20*time.Second, "20 failed exports", func() bool { return e.callCount() >= 20 })
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Shutdown: %v", err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals/healthcheck"
+	"github.com/vitals-go/vitals/internal/testkit"
 )
 
 // Load on the health socket: many readers at once, clients that never read,
@@ -137,7 +138,7 @@ func TestLoadClientsThatNeverRead(t *testing.T) {
 	for range stuck {
 		conns = append(conns, dial(t, unix)) // and do not read
 	}
-	waitUntil(t, fmt.Sprintf("%d handlers blocked writing to clients that do not read", stuck), func() bool {
+	testkit.Poll(t, safety, fmt.Sprintf("%d handlers blocked writing to clients that do not read", stuck), func() bool {
 		return blockedWriters() == stuck
 	})
 
@@ -183,7 +184,7 @@ func TestLoadClientsThatNeverRead(t *testing.T) {
 			t.Errorf("stuck client %d read %d bytes of a %d-byte report; want a part of it, then the end", i, len(got), len(full))
 		}
 	}
-	if gs := waitGoroutines(safety, "healthcheck.(*Server).serve"); len(gs) > 0 {
+	if gs := testkit.WaitGoroutines(safety, "healthcheck.(*Server).serve"); len(gs) > 0 {
 		t.Errorf("%d handlers are left:\n%s", len(gs), strings.Join(gs, "\n\n"))
 	}
 	if got := fetch(t, s.Addr()); got != full {
@@ -242,8 +243,8 @@ func TestLoadConnectionLimit(t *testing.T) {
 		t.Fatalf("of %d clients, %d were served and %d turned away; want %d and %d",
 			len(conns), len(held), turnedAway, maxConns, extra)
 	}
-	waitUntil(t, fmt.Sprintf("%d handlers blocked writing", maxConns), func() bool { return blockedWriters() == maxConns })
-	if gs := goroutines("healthcheck.(*Server).serve"); len(gs) != maxConns {
+	testkit.Poll(t, safety, fmt.Sprintf("%d handlers blocked writing", maxConns), func() bool { return blockedWriters() == maxConns })
+	if gs := testkit.Goroutines("healthcheck.(*Server).serve"); len(gs) != maxConns {
 		t.Errorf("%d handlers running with MaxConns %d", len(gs), maxConns)
 	}
 	// While they are held, a newcomer over TCP is turned away too.
@@ -257,7 +258,7 @@ func TestLoadConnectionLimit(t *testing.T) {
 	for _, conn := range held {
 		conn.Close()
 	}
-	if gs := waitGoroutines(safety, "healthcheck.(*Server).serve"); len(gs) > 0 {
+	if gs := testkit.WaitGoroutines(safety, "healthcheck.(*Server).serve"); len(gs) > 0 {
 		t.Fatalf("%d handlers are left after their clients went away:\n%s", len(gs), strings.Join(gs, "\n\n"))
 	}
 	recovered := time.Since(start)
@@ -291,25 +292,12 @@ func bigHealth(t *testing.T, logger *slog.Logger) (*healthcheck.Health, string) 
 // a client's socket buffers.
 func blockedWriters() int {
 	n := 0
-	for _, g := range goroutines("healthcheck.(*Server).serve") {
+	for _, g := range testkit.Goroutines("healthcheck.(*Server).serve") {
 		if strings.Contains(g, "internal/poll.(*pollDesc).waitWrite") {
 			n++
 		}
 	}
 	return n
-}
-
-// waitUntil polls cond until it holds, and fails the test if it does not
-// within safety.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(safety)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", safety, what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition, not ordering events
-	}
 }
 
 // readLine reads one line, byte by byte so as to take nothing more from

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals/healthcheck"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -532,7 +533,7 @@ func TestServerClose(t *testing.T) {
 	}
 	// A goroutine that has signalled its end may still be returning, so
 	// give the stragglers a moment, as goleak does; none may be blocked.
-	if gs := waitGoroutines(5*time.Second, serverFrames...); len(gs) > 0 {
+	if gs := testkit.WaitGoroutines(5*time.Second, serverFrames...); len(gs) > 0 {
 		t.Errorf("%d server goroutines outlived Close:\n%s", len(gs), strings.Join(gs, "\n\n"))
 	}
 	for _, conn := range waiting {
@@ -551,7 +552,7 @@ func TestServerClose(t *testing.T) {
 
 	// The report that was in flight ends once its check returns.
 	g.Release()
-	if gs := waitGoroutines(safety, "vitals/healthcheck."); len(gs) > 0 {
+	if gs := testkit.WaitGoroutines(safety, "vitals/healthcheck."); len(gs) > 0 {
 		t.Errorf("%d goroutines outlived the check:\n%s", len(gs), strings.Join(gs, "\n\n"))
 	}
 	t.Logf("Close took %v", time.Since(start).Round(time.Millisecond))

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vitals-go/vitals/httpmetrics"
 	"github.com/vitals-go/vitals/metrics"
@@ -60,18 +59,6 @@ func wantCounts(t *testing.T, reg *metrics.Registry, want map[string]int64) {
 		if _, ok := want[k]; !ok {
 			t.Errorf("unexpected series %s (count %d)", k, n)
 		}
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after 10 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals/httpmetrics"
+	"github.com/vitals-go/vitals/internal/testkit"
 )
 
 func TestFlusherPassthrough(t *testing.T) {
@@ -90,7 +91,7 @@ func TestHijackerPassthrough(t *testing.T) {
 		t.Errorf("Write after Hijack: %v, want http.ErrHijacked", err)
 	}
 	// A hijacked connection is not a request the server waits for: poll.
-	waitFor(t, "the hijacked request's record", func() bool { return counts(t, reg)["GET|GET /raw|hijacked"] == 1 })
+	testkit.Poll(t, 10*time.Second, "the hijacked request's record", func() bool { return counts(t, reg)["GET|GET /raw|hijacked"] == 1 })
 	wantCounts(t, reg, map[string]int64{"GET|GET /raw|hijacked": 1})
 }
 

@@ -3,13 +3,11 @@ package pprofserver_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,48 +15,19 @@ import (
 	"github.com/vitals-go/vitals/pprofserver"
 )
 
+// serverFrames find the goroutines that belong to a server: its Serve
+// loop, its connections, its handlers, a profile writer.
+var serverFrames = []string{
+	"net/http.(*Server).Serve",
+	"net/http.(*conn).serve",
+	"vitals/pprofserver.", // not pprofserver_test.
+	"runtime/pprof.profileWriter",
+}
+
 // TestMain fails the run if any goroutine of a Server, or any HTTP
 // connection it served, outlives the tests.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if gs := waitForServerGoroutines(5 * time.Second); len(gs) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: %d server goroutines outlived the tests:\n%s\n", len(gs), strings.Join(gs, "\n\n"))
-		code = 1
-	}
-	os.Exit(code)
-}
-
-// serverGoroutines returns the stacks of goroutines that belong to a
-// server: its Serve loop, its connections, its handlers, a profile writer.
-func serverGoroutines() []string {
-	var out []string
-	for _, g := range testkit.Stacks()[1:] { // not this goroutine
-		for _, frame := range []string{
-			"net/http.(*Server).Serve",
-			"net/http.(*conn).serve",
-			"vitals/pprofserver.", // not pprofserver_test.
-			"runtime/pprof.profileWriter",
-		} {
-			if strings.Contains(g, frame) {
-				out = append(out, g)
-				break
-			}
-		}
-	}
-	return out
-}
-
-// waitForServerGoroutines waits up to d for server goroutines to end and
-// returns those left.
-func waitForServerGoroutines(d time.Duration) []string {
-	deadline := time.Now().Add(d)
-	for {
-		gs := serverGoroutines()
-		if len(gs) == 0 || time.Now().After(deadline) {
-			return gs
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	os.Exit(testkit.MainLeakCheck(m, 5*time.Second, serverFrames...))
 }
 
 // quiet is a logger for tests that do not look at logs.

@@ -239,7 +239,7 @@ func TestNothingOnDefaultServeMux(t *testing.T) {
 // request in progress, shuts down, and looks for what is left. Parallel
 // tests are paused while it runs, so every server goroutine is its own.
 func TestShutdownLeavesNoGoroutines(t *testing.T) {
-	if gs := waitForServerGoroutines(5 * time.Second); len(gs) > 0 {
+	if gs := testkit.WaitGoroutines(5*time.Second, serverFrames...); len(gs) > 0 {
 		t.Fatalf("server goroutines before the test:\n%s", strings.Join(gs, "\n\n"))
 	}
 	s := start(t, pprofserver.Config{})
@@ -256,13 +256,9 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 			resp.Body.Close()
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for len(serverGoroutines()) < 3 && time.Now().Before(deadline) { // Serve, 2 connections
-		time.Sleep(10 * time.Millisecond)
-	}
-	if len(serverGoroutines()) < 3 {
-		t.Fatalf("the server does not seem to be serving:\n%s", strings.Join(serverGoroutines(), "\n\n"))
-	}
+	testkit.Poll(t, 10*time.Second, "the server to serve: its Serve loop and 2 connections", func() bool {
+		return len(testkit.Goroutines(serverFrames...)) >= 3
+	})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -270,7 +266,7 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	wg.Wait()
-	if gs := waitForServerGoroutines(5 * time.Second); len(gs) > 0 {
+	if gs := testkit.WaitGoroutines(5*time.Second, serverFrames...); len(gs) > 0 {
 		t.Errorf("%d server goroutines left after Shutdown:\n%s", len(gs), strings.Join(gs, "\n\n"))
 	}
 	if _, err := c.Get(base + "/debug/vars"); err == nil {

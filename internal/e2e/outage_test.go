@@ -9,6 +9,7 @@ import (
 
 	"github.com/vitals-go/vitals/exporters"
 	"github.com/vitals-go/vitals/internal/testenv"
+	"github.com/vitals-go/vitals/internal/testkit"
 )
 
 // stallLimit is the longest an iteration of the hot loop may take during an
@@ -178,7 +179,7 @@ func testOutage(t *testing.T, o outage) {
 
 	// Warm-up: every exporter has sent (or, with the backend down, tried)
 	// twice, so its buffers are allocated.
-	waitFor(t, 20*time.Second, "two exports per pipeline", func() bool {
+	testkit.Poll(t, 20*time.Second, "two exports per pipeline", func() bool {
 		return within.led.calls.Load() >= 2 && past.led.calls.Load() >= 2
 	})
 	for _, p := range e.pipes {
@@ -240,7 +241,7 @@ func testOutage(t *testing.T, o outage) {
 
 	o.end(e)
 	recovered := time.Now()
-	waitFor(t, 20*time.Second, "the queues to drain after the backend came back", func() bool {
+	testkit.Poll(t, 20*time.Second, "the queues to drain after the backend came back", func() bool {
 		for _, p := range e.pipes {
 			if h := p.health(); h.Queued != 0 || !h.LastSuccess.After(recovered) {
 				return false
@@ -278,7 +279,7 @@ func testOutage(t *testing.T, o outage) {
 	for _, p := range e.pipes {
 		health[p] = p.shutdown(t)
 	}
-	waitFor(t, 5*time.Second, fmt.Sprintf("the goroutines to end after Shutdown (%d before the pipelines started)", goroutines),
+	testkit.Poll(t, 5*time.Second, fmt.Sprintf("the goroutines to end after Shutdown (%d before the pipelines started)", goroutines),
 		func() bool { return runtime.NumGoroutine() <= goroutines })
 
 	for _, p := range e.pipes {
@@ -309,7 +310,7 @@ func checkDelivery(t *testing.T, b backend, ns string, p *pipeline, h exporters.
 	var stored map[int64]int
 	var lastJobs float64
 	var got int64
-	waitFor(t, 20*time.Second, p.name+": the backend to hold every exported point", func() bool {
+	testkit.Poll(t, 20*time.Second, p.name+": the backend to hold every exported point", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		var err error

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vitals-go/vitals/internal/testenv"
+	"github.com/vitals-go/vitals/internal/testkit"
 )
 
 // freeAddr returns a loopback address with a port nobody listens on.
@@ -60,7 +61,7 @@ func TestExampleServiceEndToEnd(t *testing.T) {
 
 	// The health socket, read like nc does, once both exporters delivered.
 	var report string
-	waitFor(t, 20*time.Second, "both exporters healthy on the health socket", func() bool {
+	testkit.Poll(t, 20*time.Second, "both exporters healthy on the health socket", func() bool {
 		conn, err := net.Dial("tcp", healthAddr)
 		if err != nil {
 			return false
@@ -86,7 +87,7 @@ func TestExampleServiceEndToEnd(t *testing.T) {
 	}
 
 	// OpenTSDB (VictoriaMetrics): the process stage's p99, per queue.
-	waitFor(t, 20*time.Second, "stage.latency.p99 in VictoriaMetrics", func() bool {
+	testkit.Poll(t, 20*time.Second, "stage.latency.p99 in VictoriaMetrics", func() bool {
 		if vm.ForceFlush(context.Background()) != nil {
 			return false
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/vitals-go/vitals/exporters"
 	"github.com/vitals-go/vitals/exporters/opentsdb"
 	"github.com/vitals-go/vitals/internal/testenv"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -43,7 +44,7 @@ func TestShutdownDeliversLastInterval(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := map[string]float64{prefix + ".jobs.count": 42, prefix + ".latency.max": 250, prefix + ".latency.count": 1}
-			waitFor(t, 20*time.Second, "the final snapshot in VictoriaMetrics", func() bool {
+			testkit.Poll(t, 20*time.Second, "the final snapshot in VictoriaMetrics", func() bool {
 				if vm.ForceFlush(context.Background()) != nil {
 					return false
 				}

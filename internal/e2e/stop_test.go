@@ -59,7 +59,7 @@ func TestQuickstartStopsWithDeadBackend(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "Shutdown to start waiting", func() bool {
+	testkit.Poll(t, 10*time.Second, "Shutdown to start waiting", func() bool {
 		return strings.Contains(stderr.String(), "Shutdown is waiting")
 	})
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
@@ -96,7 +96,7 @@ func startQuickstart(t *testing.T, bin, url string) (*exec.Cmd, *testkit.Buffer,
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { cmd.Process.Kill() }) //nolint:errcheck // may have exited already
 
-	waitFor(t, 20*time.Second, "a failed export on the health socket", func() bool {
+	testkit.Poll(t, 20*time.Second, "a failed export on the health socket", func() bool {
 		conn, err := net.Dial("tcp", healthAddr)
 		if err != nil {
 			return false

@@ -1,12 +1,10 @@
 // Package testkit holds the small helpers that the tests of several
-// packages share: a buffer that loggers may write to from many goroutines,
-// and the stacks of the running goroutines, for leak checks.
+// packages share: polling for a condition, goroutine-leak checks, and a
+// buffer that loggers may write to from many goroutines.
 package testkit
 
 import (
 	"bytes"
-	"runtime"
-	"strings"
 	"sync"
 )
 
@@ -29,17 +27,4 @@ func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-// Stacks returns the stack of every goroutine, one string each, the
-// caller's first, as runtime.Stack prints them.
-func Stacks() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			return strings.Split(string(buf[:n]), "\n\n")
-		}
-		buf = make([]byte, 2*len(buf))
-	}
 }
