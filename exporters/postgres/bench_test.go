@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -80,7 +81,7 @@ func BenchmarkExport(b *testing.B) {
 			e.w.prepare(snap)
 			wb := &e.w.b
 			wb.literals()
-			sql := "INSERT INTO " + e.n.points + " (series_id, ts, total, count, sum, min, max, value, mean, stddev, " +
+			sql := "INSERT INTO " + e.n.Points + " (series_id, ts, total, count, sum, min, max, value, mean, stddev, " +
 				"p50, p75, p95, p99, p999, rate1, rate5, rate15, rate_mean, bucket_idx, bucket_cnt) VALUES " +
 				"($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::text::integer[], $21::text::bigint[]) " +
 				"ON CONFLICT (series_id, ts) DO NOTHING"

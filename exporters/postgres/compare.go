@@ -186,7 +186,7 @@ func (r *Reader) Compare(ctx context.Context, q CompareQuery) (*Comparison, erro
 	}
 	if len(all) == 0 {
 		return nil, fmt.Errorf("%w: compare: metric %q of service %q%s in schema %q",
-			ErrNoSeries, q.Metric, q.Service, tagsText(q.Tags), r.n.schema)
+			ErrNoSeries, q.Metric, q.Service, tagsText(q.Tags), r.n.Schema)
 	}
 	kind, unit := all[0].Kind, all[0].Unit
 	for _, s := range all {
@@ -285,7 +285,7 @@ func (r *Reader) compareSeries(ctx context.Context, tx pgx.Tx, q CompareQuery, v
 		filter["version"] = version
 	}
 	where, args := seriesWhere(q.Metric, filter)
-	rows, err := tx.Query(ctx, "SELECT id, name, tags, kind, unit, first_seen FROM "+r.n.series+where+" ORDER BY id", args...)
+	rows, err := tx.Query(ctx, "SELECT id, name, tags, kind, unit, first_seen FROM "+r.n.Series+where+" ORDER BY id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: compare: resolve series: %w", err)
 	}
@@ -378,11 +378,11 @@ func (r *Reader) compareSide(ctx context.Context, tx pgx.Tx, q CompareQuery, s S
 	noData := func() error {
 		if s.Release != "" {
 			return fmt.Errorf("%w: compare: release %q of service %q has no data for metric %q%s in schema %q",
-				ErrNoSeries, s.Release, q.Service, q.Metric, tagsText(q.Tags), r.n.schema)
+				ErrNoSeries, s.Release, q.Service, q.Metric, tagsText(q.Tags), r.n.Schema)
 		}
 		return fmt.Errorf("%w: compare: no data for metric %q of service %q%s in the window [%s, %s) in schema %q",
 			ErrNoSeries, q.Metric, q.Service, tagsText(q.Tags),
-			s.From.Format(time.RFC3339Nano), s.To.Format(time.RFC3339Nano), r.n.schema)
+			s.From.Format(time.RFC3339Nano), s.To.Format(time.RFC3339Nano), r.n.Schema)
 	}
 	if len(series) == 0 {
 		return nil, noData()
@@ -497,7 +497,7 @@ GROUP BY ts
 ORDER BY ts`
 
 func (r *Reader) histogramFlushes(ctx context.Context, tx pgx.Tx, ids []int64, from, to pgtype.Timestamptz) ([]flush, error) {
-	rows, err := tx.Query(ctx, fmt.Sprintf(compareScalarSQL, r.n.points), ids, from, to)
+	rows, err := tx.Query(ctx, fmt.Sprintf(compareScalarSQL, r.n.Points), ids, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -514,7 +514,7 @@ func (r *Reader) histogramFlushes(ctx context.Context, tx pgx.Tx, ids []int64, f
 	for i, f := range fl {
 		index[f.ts.UnixMicro()] = i
 	}
-	rows, err = tx.Query(ctx, fmt.Sprintf(compareBucketSQL, r.n.points), ids, from, to)
+	rows, err = tx.Query(ctx, fmt.Sprintf(compareBucketSQL, r.n.Points), ids, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -534,7 +534,7 @@ func (r *Reader) histogramFlushes(ctx context.Context, tx pgx.Tx, ids []int64, f
 }
 
 func (r *Reader) counterFlushes(ctx context.Context, tx pgx.Tx, ids []int64, from, to pgtype.Timestamptz, release bool) ([]flush, error) {
-	rows, err := tx.Query(ctx, fmt.Sprintf(compareCounterSQL, r.n.points), ids, from, to, release)
+	rows, err := tx.Query(ctx, fmt.Sprintf(compareCounterSQL, r.n.Points), ids, from, to, release)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 // release inserts a vitals_releases row.
 func (e *rdEnv) release(t *testing.T, service, version, host string, pid int, started time.Time) {
 	t.Helper()
-	_, err := e.pool.Exec(e.ctx, "INSERT INTO "+e.n.releases+" (service, version, host, pid, started_at) VALUES ($1, $2, $3, $4, $5)",
+	_, err := e.pool.Exec(e.ctx, "INSERT INTO "+e.n.Releases+" (service, version, host, pid, started_at) VALUES ($1, $2, $3, $4, $5)",
 		service, version, host, pid, started)
 	if err != nil {
 		t.Fatalf("insert release %s %s: %v", service, version, err)

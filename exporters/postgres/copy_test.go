@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vitals-go/vitals/internal/pgschema"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -114,7 +115,7 @@ func TestCopyAndFallback(t *testing.T) {
 	if !e.parts.has(next.Time) {
 		t.Fatal("tomorrow's partition is not known")
 	}
-	if _, err := pool.Exec(ctx, "DROP TABLE "+newNames(schema).quoted+"."+partitionName(next.Time)); err != nil {
+	if _, err := pool.Exec(ctx, "DROP TABLE "+pgschema.NewNames(schema).Quoted+"."+partitionName(next.Time)); err != nil {
 		t.Fatal(err)
 	}
 	write("dropped partition", next, inserted)

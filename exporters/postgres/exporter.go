@@ -12,7 +12,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/internal/pgschema"
+	"github.com/vitals-go/vitals/internal/pgurl"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -20,7 +23,7 @@ import (
 // in vitals_points, series in vitals_series. Create it with New.
 type Exporter struct {
 	cfg  Config
-	n    names
+	n    pgschema.Names
 	pool *pgxpool.Pool
 	log  *slog.Logger
 
@@ -65,9 +68,9 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc, err := parseConnString(cfg.URL)
+	pc, err := pgurl.Parse(cfg.URL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
@@ -75,14 +78,14 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 	}
 	e := &Exporter{
 		cfg:                 cfg,
-		n:                   newNames(cfg.Schema),
+		n:                   pgschema.NewNames(cfg.Schema),
 		pool:                pool,
 		log:                 cfg.Logger,
 		w:                   newWriter(),
 		collisions:          map[int64]bool{},
-		sqlPoints:           pointsSQL(newNames(cfg.Schema), false),
-		sqlPointsOnConflict: pointsSQL(newNames(cfg.Schema), true),
-		sqlSeries:           seriesSQL(newNames(cfg.Schema)),
+		sqlPoints:           pointsSQL(pgschema.NewNames(cfg.Schema), false),
+		sqlPointsOnConflict: pointsSQL(pgschema.NewNames(cfg.Schema), true),
+		sqlSeries:           seriesSQL(pgschema.NewNames(cfg.Schema)),
 	}
 	e.parts = partitions{pool: pool, n: e.n, ahead: cfg.PartitionsAhead, retention: cfg.Retention, log: cfg.Logger,
 		known: map[time.Time]bool{}, failed: map[time.Time]bool{}}
@@ -105,13 +108,13 @@ func (e *Exporter) start(ctx context.Context) error {
 		return f(ctx)
 	}
 	if err := step(e.pool.Ping); err != nil {
-		return connectError(err, e.cfg.URL)
+		return fmt.Errorf("postgres: %w", pgurl.ConnectError(err, e.cfg.URL))
 	}
 	if err := step(func(ctx context.Context) error { return checkPrivileges(ctx, e.pool, e.cfg.Schema) }); err != nil {
 		return err
 	}
 	if err := step(func(ctx context.Context) error { return migrate(ctx, e.pool, e.cfg.Schema) }); err != nil {
-		return fmt.Errorf("postgres: migrate schema %s: %w", e.n.quoted, err)
+		return fmt.Errorf("postgres: migrate schema %s: %w", e.n.Quoted, err)
 	}
 	if err := step(func(ctx context.Context) error { return e.parts.maintain(ctx, time.Now()) }); err != nil {
 		return fmt.Errorf("postgres: maintain partitions: %w", err)

@@ -21,6 +21,7 @@ import (
 	gometrics "github.com/rcrowley/go-metrics"
 
 	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/internal/pgschema"
 	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
@@ -88,10 +89,10 @@ func (r storedRow) String() string {
 // readRows reads every point of schema with plain SQL, by series id.
 func readRows(t testing.TB, pool *pgxpool.Pool, schema string) map[int64][]storedRow {
 	t.Helper()
-	n := newNames(schema)
+	n := pgschema.NewNames(schema)
 	cols := "p.series_id, s.name, s.tags::text, s.kind, s.unit, p.ts, p." + strings.Join(intCols[:], ", p.") +
 		", p." + strings.Join(floatCols[:], ", p.") + ", p.bucket_idx, p.bucket_cnt"
-	rows, err := pool.Query(context.Background(), "SELECT "+cols+" FROM "+n.points+" p JOIN "+n.series+
+	rows, err := pool.Query(context.Background(), "SELECT "+cols+" FROM "+n.Points+" p JOIN "+n.Series+
 		" s ON s.id = p.series_id ORDER BY p.series_id, p.ts")
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +224,7 @@ func TestNewConcurrent(t *testing.T) {
 		t.Cleanup(func() { _ = exps[i].Shutdown(context.Background()) })
 	}
 	var versions int
-	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+newNames(schema).version).Scan(&versions); err != nil {
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+pgschema.NewNames(schema).Version).Scan(&versions); err != nil {
 		t.Fatal(err)
 	}
 	if versions != len(migrations) {
@@ -347,7 +348,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 	checkStored(t, pool, e.cfg.Schema, snap2)
 	var series int
-	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+e.n.series).Scan(&series); err != nil {
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+e.n.Series).Scan(&series); err != nil {
 		t.Fatal(err)
 	}
 	if series != len(snap.Series) {
@@ -458,7 +459,7 @@ func TestCollision(t *testing.T) {
 		},
 	}
 	victim := SeriesID("victim", []metrics.Tag{{Key: "host", Value: "h"}})
-	if _, err := pool.Exec(ctx, "INSERT INTO "+e.n.series+` (id, name, tags, kind) VALUES ($1, 'squatter', '{"host":"h"}', 'counter')`, victim); err != nil {
+	if _, err := pool.Exec(ctx, "INSERT INTO "+e.n.Series+` (id, name, tags, kind) VALUES ($1, 'squatter', '{"host":"h"}', 'counter')`, victim); err != nil {
 		t.Fatal(err)
 	}
 	for attempt := range 2 { // the second time, bystander is cached

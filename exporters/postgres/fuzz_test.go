@@ -12,7 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/internal/pgschema"
 	"github.com/vitals-go/vitals/internal/testenv"
 	"github.com/vitals-go/vitals/metrics"
 )
@@ -127,7 +129,7 @@ func pgText(tags map[string]string) bool {
 // checkRoundTrip reads series s of snap back with r and plain SQL: a series
 // whose merged tags, want, PostgreSQL can hold must be stored once with
 // exactly those tags and its point; any other must not be stored at all.
-func checkRoundTrip(ctx context.Context, t *testing.T, r *Reader, pool *pgxpool.Pool, n names,
+func checkRoundTrip(ctx context.Context, t *testing.T, r *Reader, pool *pgxpool.Pool, n pgschema.Names,
 	s metrics.Series, snap metrics.Snapshot, want map[string]string) {
 	t.Helper()
 	infos, err := r.Series(ctx, s.Name, nil)
@@ -162,7 +164,7 @@ func checkRoundTrip(ctx context.Context, t *testing.T, r *Reader, pool *pgxpool.
 
 	var total int64
 	var ts time.Time
-	err = pool.QueryRow(ctx, "SELECT total, ts FROM "+n.points+" WHERE series_id = $1", got.ID).Scan(&total, &ts)
+	err = pool.QueryRow(ctx, "SELECT total, ts FROM "+n.Points+" WHERE series_id = $1", got.ID).Scan(&total, &ts)
 	if err != nil || total != s.Count || !ts.Equal(snap.Time.Truncate(time.Microsecond)) {
 		t.Fatalf("point of %q: total %d at %v (%v), want %d at %v", s.Name, total, ts, err, s.Count, snap.Time)
 	}

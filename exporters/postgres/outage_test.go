@@ -137,7 +137,7 @@ func TestServerRestart(t *testing.T) {
 	var rows, distinct int
 	var last int64
 	err = pool.QueryRow(ctx, "SELECT count(*), count(DISTINCT ts), (array_agg(total ORDER BY ts DESC))[1] FROM "+
-		e.n.points+" WHERE series_id = $1", id).Scan(&rows, &distinct, &last)
+		e.n.Points+" WHERE series_id = $1", id).Scan(&rows, &distinct, &last)
 	if err != nil {
 		t.Fatal(err)
 	}

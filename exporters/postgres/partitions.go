@@ -13,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vitals-go/vitals/internal/pgschema"
 )
 
 // Points are partitioned by UTC day: vitals_points_pYYYYMMDD holds
@@ -22,7 +24,7 @@ import (
 // advisory lock (see beginDDL), so any number of processes may run it at
 // once.
 
-const partitionPrefix = "vitals_points_p"
+const partitionPrefix = pgschema.PointsTable + "_p"
 
 // dayOf returns the start of t's UTC day.
 func dayOf(t time.Time) time.Time {
@@ -55,10 +57,10 @@ func parsePartitionName(name string) (day time.Time, ok bool) {
 // the default partition, then attached. Locks are taken parent first (as
 // writers do) and the default partition is locked before rows are moved,
 // so that no writer can slip a row of that day into it before the attach.
-func createPartition(ctx context.Context, tx pgx.Tx, n names, day time.Time) (bool, error) {
+func createPartition(ctx context.Context, tx pgx.Tx, n pgschema.Names, day time.Time) (bool, error) {
 	day = dayOf(day)
 	name := partitionName(day)
-	qualified := pgx.Identifier{n.schema, name}.Sanitize()
+	qualified := pgx.Identifier{n.Schema, name}.Sanitize()
 	var exists bool
 	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", qualified).Scan(&exists); err != nil {
 		return false, fmt.Errorf("partition %s: %w", name, err)
@@ -68,12 +70,12 @@ func createPartition(ctx context.Context, tx pgx.Tx, n names, day time.Time) (bo
 	}
 	from, to := day.Format(time.RFC3339), day.AddDate(0, 0, 1).Format(time.RFC3339)
 	stmts := []string{
-		"LOCK TABLE " + n.points + " IN SHARE UPDATE EXCLUSIVE MODE",
-		"LOCK TABLE " + n.fallback + " IN ACCESS EXCLUSIVE MODE",
-		"CREATE TABLE " + qualified + " (LIKE " + n.points + ")",
-		"WITH moved AS (DELETE FROM " + n.fallback + " WHERE ts >= '" + from + "' AND ts < '" + to + "' RETURNING *) " +
+		"LOCK TABLE " + n.Points + " IN SHARE UPDATE EXCLUSIVE MODE",
+		"LOCK TABLE " + n.Default + " IN ACCESS EXCLUSIVE MODE",
+		"CREATE TABLE " + qualified + " (LIKE " + n.Points + ")",
+		"WITH moved AS (DELETE FROM " + n.Default + " WHERE ts >= '" + from + "' AND ts < '" + to + "' RETURNING *) " +
 			"INSERT INTO " + qualified + " SELECT * FROM moved",
-		"ALTER TABLE " + n.points + " ATTACH PARTITION " + qualified + " FOR VALUES FROM ('" + from + "') TO ('" + to + "')",
+		"ALTER TABLE " + n.Points + " ATTACH PARTITION " + qualified + " FOR VALUES FROM ('" + from + "') TO ('" + to + "')",
 	}
 	for _, stmt := range stmts {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
@@ -84,12 +86,12 @@ func createPartition(ctx context.Context, tx pgx.Tx, n names, day time.Time) (bo
 }
 
 // partitionDays lists the days that have a partition.
-func partitionDays(ctx context.Context, q querier, n names) ([]time.Time, error) {
+func partitionDays(ctx context.Context, q querier, n pgschema.Names) ([]time.Time, error) {
 	rows, err := q.Query(ctx, `
 		SELECT c.relname
 		FROM pg_inherits i
 		JOIN pg_class c ON c.oid = i.inhrelid
-		WHERE i.inhparent = to_regclass($1)`, n.points)
+		WHERE i.inhparent = to_regclass($1)`, n.Points)
 	if err != nil {
 		return nil, err
 	}
@@ -107,9 +109,9 @@ func partitionDays(ctx context.Context, q querier, n names) ([]time.Time, error)
 }
 
 // strayDays lists the UTC days of the rows in the default partition.
-func strayDays(ctx context.Context, q querier, n names) ([]time.Time, error) {
+func strayDays(ctx context.Context, q querier, n pgschema.Names) ([]time.Time, error) {
 	rows, err := q.Query(ctx,
-		"SELECT DISTINCT date_trunc('day', ts, 'UTC') FROM "+n.fallback)
+		"SELECT DISTINCT date_trunc('day', ts, 'UTC') FROM "+n.Default)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +128,7 @@ type querier interface {
 // dropped.
 type partitions struct {
 	pool      *pgxpool.Pool
-	n         names
+	n         pgschema.Names
 	ahead     int
 	retention time.Duration
 	log       *slog.Logger
@@ -154,7 +156,7 @@ func (p *partitions) ensure(ctx context.Context, t time.Time) error {
 			return err // the write would fail the same way: let it be retried
 		}
 		p.log.Warn("postgres: cannot create a partition; its rows go to the default partition until maintenance creates it",
-			"schema", p.n.schema, "partition", partitionName(day), "error", err)
+			"schema", p.n.Schema, "partition", partitionName(day), "error", err)
 		p.mu.Lock()
 		p.failed[day] = true
 		p.mu.Unlock()
@@ -206,7 +208,7 @@ func (p *partitions) drop(ctx context.Context, day time.Time) error {
 		if err := beginDDL(ctx, tx, p.n); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{p.n.schema, partitionName(day)}.Sanitize())
+		_, err := tx.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{p.n.Schema, partitionName(day)}.Sanitize())
 		return err
 	})
 }
@@ -257,7 +259,7 @@ func (p *partitions) maintain(ctx context.Context, now time.Time) error {
 	}
 	if len(dropped) > 0 {
 		slices.Sort(dropped)
-		p.log.Info("postgres: dropped expired partitions", "schema", p.n.schema, "partitions", dropped)
+		p.log.Info("postgres: dropped expired partitions", "schema", p.n.Schema, "partitions", dropped)
 	}
 	p.mu.Lock()
 	p.known, p.failed = have, map[time.Time]bool{}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vitals-go/vitals/internal/pgschema"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -34,9 +36,9 @@ func partitionsOf(t *testing.T, pool *pgxpool.Pool, schema string) []string {
 // rowsByPartition counts schema's points by the partition holding them.
 func rowsByPartition(t *testing.T, pool *pgxpool.Pool, schema string) map[string]int {
 	t.Helper()
-	n := newNames(schema)
+	n := pgschema.NewNames(schema)
 	rows, err := pool.Query(context.Background(),
-		"SELECT c.relname, count(*) FROM "+n.points+" p JOIN pg_class c ON c.oid = p.tableoid GROUP BY 1")
+		"SELECT c.relname, count(*) FROM "+n.Points+" p JOIN pg_class c ON c.oid = p.tableoid GROUP BY 1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,14 +88,14 @@ func TestPartitions(t *testing.T) {
 	export(at(-20))
 	// A row written behind the exporter's back for a day without a
 	// partition lands in the default partition.
-	if _, err := pool.Exec(ctx, "INSERT INTO "+e.n.points+" (series_id, ts, total) VALUES (1, $1, 2)", at(50)); err != nil {
+	if _, err := pool.Exec(ctx, "INSERT INTO "+e.n.Points+" (series_id, ts, total) VALUES (1, $1, 2)", at(50)); err != nil {
 		t.Fatal(err)
 	}
 	// A partition past retention, as another process may have made it.
 	if _, err := e.parts.create(ctx, at(-15)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, "INSERT INTO "+e.n.points+" (series_id, ts, total) VALUES (1, $1, 3)", at(-15)); err != nil {
+	if _, err := pool.Exec(ctx, "INSERT INTO "+e.n.Points+" (series_id, ts, total) VALUES (1, $1, 3)", at(-15)); err != nil {
 		t.Fatal(err)
 	}
 	got := rowsByPartition(t, pool, schema)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vitals-go/vitals/internal/pgschema"
 )
 
 // The privileges the exporter needs, checked by New before it migrates
@@ -28,7 +30,7 @@ type privileges struct {
 	actorUsage, actorCreateIn  bool // on the schema, of owner, or of the user without tables
 }
 
-// privilegesSQL reads privileges for schema $1. pg_class is looked up by
+// privilegesSQL reads privileges for schema $1, whose points table is $2. pg_class is looked up by
 // name: to_regclass fails on a schema the role may not use.
 const privilegesSQL = `
 SELECT current_user, current_database(), coalesce(o.rolname, ''),
@@ -40,7 +42,7 @@ SELECT current_user, current_database(), coalesce(o.rolname, ''),
 	n.oid IS NOT NULL AND has_schema_privilege(coalesce(o.rolname, current_user), n.oid, 'CREATE')
 FROM (SELECT) AS one
 LEFT JOIN pg_namespace n ON n.nspname = $1
-LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = 'vitals_points'
+LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = $2
 LEFT JOIN pg_roles o ON o.oid = c.relowner`
 
 // checkPrivileges returns an error naming the GRANT to run when the
@@ -48,7 +50,7 @@ LEFT JOIN pg_roles o ON o.oid = c.relowner`
 // for schema.
 func checkPrivileges(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 	var p privileges
-	err := pool.QueryRow(ctx, privilegesSQL, schema).Scan(
+	err := pool.QueryRow(ctx, privilegesSQL, schema, pgschema.PointsTable).Scan(
 		&p.user, &p.database, &p.owner,
 		&p.qUser, &p.qDatabase, &p.qOwner, &p.qSchema,
 		&p.createSchema, &p.schemaExists, &p.hasOwnerPrivs, &p.actorUsage, &p.actorCreateIn)

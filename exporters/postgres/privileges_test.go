@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/vitals-go/vitals/exporters"
 	"github.com/vitals-go/vitals/internal/testkit"
 )

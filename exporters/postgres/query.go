@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vitals-go/vitals/internal/pgschema"
 )
 
 // ErrNoSeries is returned, wrapped with the details, by Range when no series
@@ -24,7 +26,7 @@ var ErrNoSeries = errors.New("postgres: no such series")
 // both tables distributed on the series id (see SCALING.md).
 type Reader struct {
 	pool *pgxpool.Pool
-	n    names
+	n    pgschema.Names
 }
 
 // SeriesInfo describes one series, a row of vitals_series.
@@ -63,7 +65,7 @@ func NewReader(ctx context.Context, url, schema string) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: NewReader: %w", err)
 	}
-	r := &Reader{pool: pool, n: newNames(schema)}
+	r := &Reader{pool: pool, n: pgschema.NewNames(schema)}
 	if err := r.check(ctx, pc.ConnConfig.Database); err != nil {
 		pool.Close()
 		return nil, err
@@ -78,13 +80,13 @@ func (r *Reader) check(ctx context.Context, database string) error {
 	}
 	var ok bool
 	err := r.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL",
-		r.n.series, r.n.points).Scan(&ok)
+		r.n.Series, r.n.Points).Scan(&ok)
 	if err != nil {
 		return fmt.Errorf("postgres: NewReader: look for the vitals tables: %w", err)
 	}
 	if !ok {
 		return fmt.Errorf("postgres: NewReader: schema %q of database %q has no vitals_series and vitals_points tables; an Exporter creates them when it starts",
-			r.n.schema, database)
+			r.n.Schema, database)
 	}
 	return nil
 }
@@ -101,7 +103,7 @@ func (r *Reader) Close() { r.pool.Close() }
 func (r *Reader) Series(ctx context.Context, name string, tagFilter map[string]string) ([]SeriesInfo, error) {
 	where, args := seriesWhere(name, tagFilter)
 	rows, err := r.pool.Query(ctx,
-		"SELECT id, name, tags, kind, unit, first_seen FROM "+r.n.series+where+" ORDER BY id", args...)
+		"SELECT id, name, tags, kind, unit, first_seen FROM "+r.n.Series+where+" ORDER BY id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: series: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vitals-go/vitals/internal/pgschema"
 	"github.com/vitals-go/vitals/internal/testenv"
 	"github.com/vitals-go/vitals/metrics"
 )
@@ -27,7 +28,7 @@ type rdEnv struct {
 	ctx    context.Context
 	url    string
 	schema string
-	n      names
+	n      pgschema.Names
 	pool   *pgxpool.Pool
 }
 
@@ -45,7 +46,7 @@ func newRDEnv(t *testing.T) *rdEnv {
 	name := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "_"))
 	schema := fmt.Sprintf("rd_%.30s_%d_%d", name, time.Now().UnixNano()%1e9, rdSeq.Add(1))
 	t.Cleanup(func() {
-		_, err := pool.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+newNames(schema).quoted+" CASCADE")
+		_, err := pool.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgschema.NewNames(schema).Quoted+" CASCADE")
 		if err != nil {
 			t.Errorf("drop schema: %v", err)
 		}
@@ -54,7 +55,7 @@ func newRDEnv(t *testing.T) *rdEnv {
 	if err := migrate(ctx, pool, schema); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	return &rdEnv{ctx: ctx, url: srv.URL, schema: schema, n: newNames(schema), pool: pool}
+	return &rdEnv{ctx: ctx, url: srv.URL, schema: schema, n: pgschema.NewNames(schema), pool: pool}
 }
 
 // reader opens a Reader on the schema, closed at cleanup.
@@ -77,7 +78,7 @@ func (e *rdEnv) series(t *testing.T, name, kind, unit string, tags map[string]st
 		sorted = append(sorted, metrics.Tag{Key: k, Value: tags[k]})
 	}
 	id := SeriesID(name, sorted)
-	_, err := e.pool.Exec(e.ctx, "INSERT INTO "+e.n.series+" (id, name, tags, kind, unit) VALUES ($1, $2, $3::jsonb, $4, $5)",
+	_, err := e.pool.Exec(e.ctx, "INSERT INTO "+e.n.Series+" (id, name, tags, kind, unit) VALUES ($1, $2, $3::jsonb, $4, $5)",
 		id, name, tags, kind, unit)
 	if err != nil {
 		t.Fatalf("insert series %s %v: %v", name, tags, err)
@@ -107,7 +108,7 @@ func (e *rdEnv) point(t *testing.T, id int64, ts time.Time, c cols) {
 	for i := range ph {
 		ph[i] = fmt.Sprintf("$%d", i+1)
 	}
-	sql := "INSERT INTO " + e.n.points + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(ph, ", ") + ")"
+	sql := "INSERT INTO " + e.n.Points + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(ph, ", ") + ")"
 	if _, err := e.pool.Exec(e.ctx, sql, args...); err != nil {
 		t.Fatalf("insert point %d at %v: %v", id, ts, err)
 	}

@@ -244,7 +244,7 @@ func (r *Reader) seriesIDs(ctx context.Context, tx pgx.Tx, q RangeQuery) ([]int6
 	} else {
 		where, args = seriesWhere(q.Name, q.Tags)
 	}
-	rows, err := tx.Query(ctx, "SELECT id FROM "+r.n.series+where+" ORDER BY id", args...)
+	rows, err := tx.Query(ctx, "SELECT id FROM "+r.n.Series+where+" ORDER BY id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: range: resolve series: %w", err)
 	}
@@ -255,11 +255,11 @@ func (r *Reader) seriesIDs(ctx context.Context, tx pgx.Tx, q RangeQuery) ([]int6
 	if len(ids) == 0 {
 		switch {
 		case q.SeriesID != 0:
-			return nil, fmt.Errorf("%w: id %d in schema %q", ErrNoSeries, q.SeriesID, r.n.schema)
+			return nil, fmt.Errorf("%w: id %d in schema %q", ErrNoSeries, q.SeriesID, r.n.Schema)
 		case len(q.Tags) > 0:
-			return nil, fmt.Errorf("%w: name %q with tags %v in schema %q", ErrNoSeries, q.Name, q.Tags, r.n.schema)
+			return nil, fmt.Errorf("%w: name %q with tags %v in schema %q", ErrNoSeries, q.Name, q.Tags, r.n.Schema)
 		default:
-			return nil, fmt.Errorf("%w: name %q in schema %q", ErrNoSeries, q.Name, r.n.schema)
+			return nil, fmt.Errorf("%w: name %q in schema %q", ErrNoSeries, q.Name, r.n.Schema)
 		}
 	}
 	return ids, nil
@@ -346,7 +346,7 @@ type stepQuantiles struct {
 // rangeScalars runs rangeScalarSQL and returns its points, with Time in
 // loc, and what their quantiles are to be computed from.
 func (r *Reader) rangeScalars(ctx context.Context, tx pgx.Tx, agg string, args []any, loc *time.Location) ([]RangePoint, []stepQuantiles, error) {
-	rows, err := tx.Query(ctx, fmt.Sprintf(rangeScalarSQL, agg, r.n.points), args...)
+	rows, err := tx.Query(ctx, fmt.Sprintf(rangeScalarSQL, agg, r.n.Points), args...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -397,7 +397,7 @@ func (r *Reader) rangeQuantiles(ctx context.Context, tx pgx.Tx, args []any, poin
 	for i, p := range points {
 		index[p.Time.UnixMicro()] = i
 	}
-	rows, err := tx.Query(ctx, fmt.Sprintf(rangeBucketSQL, r.n.points), args...)
+	rows, err := tx.Query(ctx, fmt.Sprintf(rangeBucketSQL, r.n.Points), args...)
 	if err != nil {
 		return err
 	}

@@ -343,7 +343,7 @@ func TestRangeStepZero(t *testing.T) {
 	e := newRDEnv(t)
 	s := e.series(t, "busy", "histogram", "", map[string]string{"host": "a"})
 	base := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
-	_, err := e.pool.Exec(e.ctx, `INSERT INTO `+e.n.points+` (series_id, ts, total, count, sum, min, max, mean, stddev, bucket_idx, bucket_cnt)
+	_, err := e.pool.Exec(e.ctx, `INSERT INTO `+e.n.Points+` (series_id, ts, total, count, sum, min, max, mean, stddev, bucket_idx, bucket_cnt)
 		SELECT $1, $2::timestamptz + i * interval '10 seconds', i + 1, 1, 7, 7, 7, 7, 0, ARRAY[$3::integer], ARRAY[1::bigint]
 		FROM generate_series(0, 719) AS i`, s, base, metrics.BucketIndex(7))
 	if err != nil {

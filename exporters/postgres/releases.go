@@ -47,7 +47,7 @@ type rowQuerier interface {
 
 func (r *Reader) releases(ctx context.Context, db rowQuerier, service string) ([]Release, error) {
 	rows, err := db.Query(ctx, `SELECT version, min(started_at), max(started_at), count(DISTINCT host)
-		FROM `+r.n.releases+`
+		FROM `+r.n.Releases+`
 		WHERE service = $1
 		GROUP BY version
 		ORDER BY min(started_at), version`, service)
@@ -100,7 +100,7 @@ func (e *Exporter) recordRelease(ctx context.Context, snap metrics.Snapshot) {
 			"schema", e.cfg.Schema)
 		return
 	}
-	_, err := e.pool.Exec(ctx, `INSERT INTO `+e.n.releases+` (service, version, host, pid, started_at)
+	_, err := e.pool.Exec(ctx, `INSERT INTO `+e.n.Releases+` (service, version, host, pid, started_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
 		service, version, host, int32(os.Getpid()), processStart)
 	if err != nil {

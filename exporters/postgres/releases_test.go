@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vitals-go/vitals/internal/pgschema"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -26,7 +27,7 @@ func TestExporterRecordsRelease(t *testing.T) {
 	count := func() int {
 		t.Helper()
 		var n int
-		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+e.n.releases).Scan(&n); err != nil {
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+e.n.Releases).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -43,7 +44,7 @@ func TestExporterRecordsRelease(t *testing.T) {
 	var service, version, host string
 	var pid int32
 	var started time.Time
-	err := pool.QueryRow(ctx, "SELECT service, version, host, pid, started_at FROM "+e.n.releases).
+	err := pool.QueryRow(ctx, "SELECT service, version, host, pid, started_at FROM "+e.n.Releases).
 		Scan(&service, &version, &host, &pid, &started)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +81,7 @@ func TestExporterReleaseNeedsVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+e.n.releases).Scan(&n); err != nil {
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+e.n.Releases).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
@@ -115,19 +116,19 @@ func TestMigrate2OnVersion1(t *testing.T) {
 	pool, _ := xpPool(t)
 	ctx := xpCtx(t)
 	schema := xpSchema(t)
-	n := newNames(schema)
-	t.Cleanup(func() { _, _ = pool.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+n.quoted+" CASCADE") })
+	n := pgschema.NewNames(schema)
+	t.Cleanup(func() { _, _ = pool.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+n.Quoted+" CASCADE") })
 	if err := migrate(ctx, pool, schema); err != nil {
 		t.Fatal(err)
 	}
 	// Back to version 1.
-	if _, err := pool.Exec(ctx, "DROP TABLE "+n.releases+"; DELETE FROM "+n.version+" WHERE version = 2"); err != nil {
+	if _, err := pool.Exec(ctx, "DROP TABLE "+n.Releases+"; DELETE FROM "+n.Version+" WHERE version = 2"); err != nil {
 		t.Fatal(err)
 	}
 	if err := migrate(ctx, pool, schema); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := pool.Query(ctx, "SELECT version FROM "+n.version+" ORDER BY version")
+	rows, err := pool.Query(ctx, "SELECT version FROM "+n.Version+" ORDER BY version")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestMigrate2OnVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	var exists bool
-	if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", n.releases).Scan(&exists); err != nil {
+	if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", n.Releases).Scan(&exists); err != nil {
 		t.Fatal(err)
 	}
 	if !exists || len(versions) != 2 || versions[1] != 2 {

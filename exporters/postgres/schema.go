@@ -7,32 +7,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vitals-go/vitals/internal/pgschema"
 )
-
-// names holds the quoted, schema-qualified identifiers of one schema's
-// tables, ready to be pasted into SQL text.
-type names struct {
-	schema   string // the schema as given, unquoted
-	quoted   string // "schema"
-	version  string // "schema"."vitals_schema_version"
-	series   string // "schema"."vitals_series"
-	points   string // "schema"."vitals_points"
-	fallback string // "schema"."vitals_points_default"
-	releases string // "schema"."vitals_releases"
-}
-
-func newNames(schema string) names {
-	q := func(table string) string { return pgx.Identifier{schema, table}.Sanitize() }
-	return names{
-		schema:   schema,
-		quoted:   pgx.Identifier{schema}.Sanitize(),
-		version:  q("vitals_schema_version"),
-		series:   q("vitals_series"),
-		points:   q("vitals_points"),
-		fallback: q("vitals_points_default"),
-		releases: q("vitals_releases"),
-	}
-}
 
 // lockKey is the pg_advisory_xact_lock key that serialises DDL on one
 // schema (migrations, partition creation, retention) across processes:
@@ -51,8 +28,8 @@ func lockKey(schema string) int64 {
 // checkPrivileges), acts as that role for the rest of tx: the tables and
 // every partition then keep one owner, whichever member creates them, and
 // each member may write into and drop the partitions created by another.
-func beginDDL(ctx context.Context, tx pgx.Tx, n names) error {
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(n.schema)); err != nil {
+func beginDDL(ctx context.Context, tx pgx.Tx, n pgschema.Names) error {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey(n.Schema)); err != nil {
 		return fmt.Errorf("advisory lock: %w", err)
 	}
 	var owner string
@@ -61,8 +38,8 @@ func beginDDL(ctx context.Context, tx pgx.Tx, n names) error {
 			SELECT o.rolname FROM pg_class c
 			JOIN pg_namespace s ON s.oid = c.relnamespace
 			JOIN pg_roles o ON o.oid = c.relowner
-			WHERE s.nspname = $1 AND c.relname = 'vitals_points' AND o.rolname <> current_user), '')`,
-		n.schema).Scan(&owner)
+			WHERE s.nspname = $1 AND c.relname = $2 AND o.rolname <> current_user), '')`,
+		n.Schema, pgschema.PointsTable).Scan(&owner)
 	if err != nil {
 		return fmt.Errorf("find the owner of the tables: %w", err)
 	}
@@ -77,7 +54,7 @@ func beginDDL(ctx context.Context, tx pgx.Tx, n names) error {
 
 // migration brings a schema from version-1 to version. It runs inside the
 // migrating transaction, under the advisory lock.
-type migration func(ctx context.Context, tx pgx.Tx, n names, now time.Time) error
+type migration func(ctx context.Context, tx pgx.Tx, n pgschema.Names, now time.Time) error
 
 // migrations are applied in order; migrations[i] creates version i+1.
 // Append new ones, never edit the applied ones.
@@ -92,7 +69,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 }
 
 func migrateAt(ctx context.Context, pool *pgxpool.Pool, schema string, now time.Time) error {
-	n := newNames(schema)
+	n := pgschema.NewNames(schema)
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if err := beginDDL(ctx, tx, n); err != nil {
 			return err
@@ -106,13 +83,13 @@ func migrateAt(ctx context.Context, pool *pgxpool.Pool, schema string, now time.
 		}
 		if version > len(migrations) {
 			return fmt.Errorf("schema %s is at version %d, newer than this code knows (%d): upgrade vitals",
-				n.quoted, version, len(migrations))
+				n.Quoted, version, len(migrations))
 		}
 		for v := version + 1; v <= len(migrations); v++ {
 			if err := migrations[v-1](ctx, tx, n, now); err != nil {
 				return fmt.Errorf("migration %d: %w", v, err)
 			}
-			if _, err := tx.Exec(ctx, "INSERT INTO "+n.version+" (version) VALUES ($1)", v); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO "+n.Version+" (version) VALUES ($1)", v); err != nil {
 				return fmt.Errorf("migration %d: record version: %w", v, err)
 			}
 		}
@@ -124,31 +101,31 @@ func migrateAt(ctx context.Context, pool *pgxpool.Pool, schema string, now time.
 // CREATE SCHEMA IF NOT EXISTS on an existing schema, which PostgreSQL
 // refuses to a role without CREATE on the database: a role given only an
 // existing schema must be able to use it.
-func createSchema(ctx context.Context, tx pgx.Tx, n names) error {
+func createSchema(ctx context.Context, tx pgx.Tx, n pgschema.Names) error {
 	var exists bool
-	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", n.schema).Scan(&exists); err != nil {
-		return fmt.Errorf("look for schema %s: %w", n.quoted, err)
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", n.Schema).Scan(&exists); err != nil {
+		return fmt.Errorf("look for schema %s: %w", n.Quoted, err)
 	}
 	if exists {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+n.quoted); err != nil {
-		return fmt.Errorf("create schema %s: %w", n.quoted, err)
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+n.Quoted); err != nil {
+		return fmt.Errorf("create schema %s: %w", n.Quoted, err)
 	}
 	return nil
 }
 
 // schemaVersion returns the highest applied migration, 0 for none.
-func schemaVersion(ctx context.Context, tx pgx.Tx, n names) (int, error) {
+func schemaVersion(ctx context.Context, tx pgx.Tx, n pgschema.Names) (int, error) {
 	var exists bool
-	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", n.version).Scan(&exists); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", n.Version).Scan(&exists); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	if !exists {
 		return 0, nil
 	}
 	var v int
-	if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+n.version).Scan(&v); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+n.Version).Scan(&v); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	return v, nil
@@ -158,13 +135,13 @@ func schemaVersion(ctx context.Context, tx pgx.Tx, n names) (int, error) {
 // by day, the default partition, and today's and the next
 // defaultPartitionsAhead days' partitions. The schema itself is created
 // before, by createSchema.
-func migrate1(ctx context.Context, tx pgx.Tx, n names, now time.Time) error {
+func migrate1(ctx context.Context, tx pgx.Tx, n pgschema.Names, now time.Time) error {
 	ddl := []string{
-		`CREATE TABLE ` + n.version + ` (
+		`CREATE TABLE ` + n.Version + ` (
 			version    int NOT NULL,
 			applied_at timestamptz NOT NULL DEFAULT now()
 		)`,
-		`CREATE TABLE ` + n.series + ` (
+		`CREATE TABLE ` + n.Series + ` (
 			id         bigint PRIMARY KEY,
 			name       text   NOT NULL,
 			tags       jsonb  NOT NULL,
@@ -172,11 +149,11 @@ func migrate1(ctx context.Context, tx pgx.Tx, n names, now time.Time) error {
 			unit       text   NOT NULL DEFAULT '',
 			first_seen timestamptz NOT NULL DEFAULT now()
 		)`,
-		"CREATE INDEX vitals_series_name_idx ON " + n.series + " (name)",
-		"CREATE INDEX vitals_series_tags_idx ON " + n.series + " USING gin (tags jsonb_path_ops)",
+		"CREATE INDEX vitals_series_name_idx ON " + n.Series + " (name)",
+		"CREATE INDEX vitals_series_tags_idx ON " + n.Series + " USING gin (tags jsonb_path_ops)",
 		// Fixed-width 8-byte columns first so rows carry no alignment
 		// padding; the variable-length arrays last.
-		`CREATE TABLE ` + n.points + ` (
+		`CREATE TABLE ` + n.Points + ` (
 			series_id  bigint NOT NULL,
 			ts         timestamptz NOT NULL,
 			total      bigint,
@@ -200,7 +177,7 @@ func migrate1(ctx context.Context, tx pgx.Tx, n names, now time.Time) error {
 			bucket_cnt bigint[],
 			PRIMARY KEY (series_id, ts)
 		) PARTITION BY RANGE (ts)`,
-		"CREATE TABLE " + n.fallback + " PARTITION OF " + n.points + " DEFAULT",
+		"CREATE TABLE " + n.Default + " PARTITION OF " + n.Points + " DEFAULT",
 	}
 	for _, stmt := range ddl {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
@@ -220,9 +197,9 @@ func migrate1(ctx context.Context, tx pgx.Tx, n names, now time.Time) error {
 // first successful Export and read by Reader.Releases and Reader.Compare.
 // It stays small (one row per process start), so under Citus it is a
 // reference table (see SCALING.md).
-func migrate2(ctx context.Context, tx pgx.Tx, n names, _ time.Time) error {
+func migrate2(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) error {
 	ddl := []string{
-		`CREATE TABLE ` + n.releases + ` (
+		`CREATE TABLE ` + n.Releases + ` (
 			service    text        NOT NULL,
 			version    text        NOT NULL,
 			host       text        NOT NULL,

@@ -3,6 +3,8 @@ package postgres
 import (
 	"sync"
 	"testing"
+
+	"github.com/vitals-go/vitals/internal/pgschema"
 )
 
 // TestMigrateConcurrent runs migrate from many connections at once on a
@@ -24,7 +26,7 @@ func TestMigrateConcurrent(t *testing.T) {
 		}
 	}
 	var rows, version int
-	if err := pool.QueryRow(ctx, "SELECT count(*), max(version) FROM "+newNames(schema).version).Scan(&rows, &version); err != nil {
+	if err := pool.QueryRow(ctx, "SELECT count(*), max(version) FROM "+pgschema.NewNames(schema).Version).Scan(&rows, &version); err != nil {
 		t.Fatal(err)
 	}
 	if rows != len(migrations) || version != len(migrations) {

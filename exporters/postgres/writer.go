@@ -17,6 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/vitals-go/vitals/internal/pgschema"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -90,9 +92,9 @@ var floatCols = [numFloats]string{"value", "mean", "stddev", "p50", "p75", "p95"
 // series ids, then one array per column. Without onConflict, a point
 // already stored fails the statement with a unique violation (and it
 // inserts nothing); see Exporter.writePoints.
-func pointsSQL(n names, onConflict bool) string {
+func pointsSQL(n pgschema.Names, onConflict bool) string {
 	cols, sel, from := pointsColumns()
-	sql := "INSERT INTO " + n.points + " (" + cols + ")\n" +
+	sql := "INSERT INTO " + n.Points + " (" + cols + ")\n" +
 		"SELECT " + sel + "\nFROM " + from
 	if onConflict {
 		sql += "\nON CONFLICT (series_id, ts) DO NOTHING"
@@ -107,17 +109,17 @@ func pointsSQL(n names, onConflict bool) string {
 // written; with a NULL name, a row committed by another process after this
 // statement's snapshot was taken, so not verifiable now (its points are
 // written, and the series is checked again at the next flush).
-func seriesSQL(n names) string {
+func seriesSQL(n pgschema.Names) string {
 	return "WITH s_in AS (\n" +
 		"  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])\n" +
 		"    AS t(id, name, tags, kind, unit)\n" +
 		"), s_ins AS (\n" +
-		"  INSERT INTO " + n.series + " (id, name, tags, kind, unit)\n" +
+		"  INSERT INTO " + n.Series + " (id, name, tags, kind, unit)\n" +
 		"  SELECT id, name, tags::jsonb, kind, unit FROM s_in\n" +
 		"  ON CONFLICT (id) DO NOTHING RETURNING id\n" +
 		")\n" +
 		"SELECT i.id, s.name, s.tags::text AS tags FROM s_in i\n" +
-		"LEFT JOIN " + n.series + " s ON s.id = i.id\n" +
+		"LEFT JOIN " + n.Series + " s ON s.id = i.id\n" +
 		"WHERE NOT EXISTS (SELECT 1 FROM s_ins WHERE s_ins.id = i.id)\n" +
 		"  AND (s.id IS NULL OR s.name <> i.name OR s.tags <> i.tags::jsonb)"
 }
@@ -125,9 +127,9 @@ func seriesSQL(n names) string {
 // copySQL copies a flush's points, as copyReader encodes them, into the
 // partition of day. Without ON CONFLICT, which COPY lacks, a point already
 // stored fails it with a unique violation, and it inserts nothing.
-func copySQL(n names, day time.Time) string {
+func copySQL(n pgschema.Names, day time.Time) string {
 	cols, _, _ := pointsColumns()
-	return "COPY " + pgx.Identifier{n.schema, partitionName(day)}.Sanitize() + " (" + cols + ") FROM STDIN (FORMAT binary)"
+	return "COPY " + pgx.Identifier{n.Schema, partitionName(day)}.Sanitize() + " (" + cols + ") FROM STDIN (FORMAT binary)"
 }
 
 // pointsColumns returns the column list, the select list and the FROM

@@ -1,24 +1,23 @@
-package postgres
+package pgurl
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // connError is the error of a connection string that cannot be parsed or
 // of a database that cannot be reached. Its text is one line that leads
 // with the cause and ends with the connection string, passwords masked:
 //
-//	postgres: database "metrics" does not exist (SQLSTATE 3D000); URL postgres://svc:xxxxx@db:5432/metrics
+//	database "metrics" does not exist (SQLSTATE 3D000); URL postgres://svc:xxxxx@db:5432/metrics
 //
-// It does not name the setting that held the string (Config.URL, an
-// environment variable): the caller knows it and adds it. Unwrap returns
+// The caller prefixes its package ("postgres: "). It does not name the
+// setting that held the string (Config.URL, an environment variable): the
+// caller's caller knows it and adds it. Unwrap returns
 // the error of the cause (a *pgconn.PgError when the server refused the
 // connection), never one that holds the connection string or its password.
 type connError struct {
@@ -33,7 +32,7 @@ func (e *connError) Error() string {
 	if e.url {
 		what = "URL"
 	}
-	return "postgres: " + e.cause + "; " + what + " " + e.redacted
+	return e.cause + "; " + what + " " + e.redacted
 }
 
 func (e *connError) Unwrap() error { return e.err }
@@ -45,43 +44,10 @@ func newConnError(connString, cause string, err error) *connError {
 	return &connError{cause: oneLine(scrub(cause, secrets)), redacted: oneLine(redacted), url: isURL(connString), err: err}
 }
 
-// parseConnString parses a PostgreSQL URL or key=value connection string
-// for pgxpool. A URL's scheme must be postgres or postgresql: pgx would
-// read "postgress://..." as key=value settings, and send what it could
-// not read to the server as run-time parameters.
-func parseConnString(connString string) (*pgxpool.Config, error) {
-	if loc := urlScheme.FindStringIndex(connString); loc != nil {
-		if scheme := connString[:loc[1]-len("://")]; scheme != "postgres" && scheme != "postgresql" {
-			return nil, newConnError(connString, fmt.Sprintf("unknown URL scheme %q: want postgres:// or postgresql://", scheme), nil)
-		}
-		// pgx, like libpq, ends the user name and password at the first
-		// '@': a second one would make the rest of the password the host.
-		beforeQuery, _, _ := strings.Cut(connString[loc[1]:], "?")
-		if strings.Count(beforeQuery, "@") > 1 {
-			return nil, newConnError(connString, `more than one "@" before the host: write "@" in a user name or password as %40`, nil)
-		}
-	} else if !strings.Contains(connString, "=") {
-		return nil, newConnError(connString,
-			"neither a URL (postgres://user:password@host:port/database) nor key=value settings", nil)
-	}
-	pc, err := pgxpool.ParseConfig(connString)
-	if err != nil {
-		// pgx's text repeats the connection string, its passwords masked
-		// only as far as pgx could parse it: keep what follows it.
-		cause := err.Error()
-		if rest, ok := strings.CutPrefix(cause, "cannot parse `"); ok {
-			if i := strings.LastIndex(rest, "`: "); i >= 0 {
-				cause = rest[i+len("`: "):]
-			}
-		}
-		// A *pgconn.ParseConfigError holds the connection string, password
-		// included: it is not wrapped.
-		return nil, newConnError(connString, cause, nil)
-	}
-	return pc, nil
-}
-
-// connectError describes err, an error of connecting to connString.
+// ConnectError describes err, an error of connecting to connString (a
+// failed Ping of a pool made from Parse's config), as one line that leads
+// with the cause. It wraps the cause, a *pgconn.PgError when the server
+// refused the connection.
 //
 // pgx reports every attempt it made: each address of each host and, with
 // the default sslmode=prefer, a TLS attempt before a plain one. The
@@ -89,7 +55,7 @@ func parseConnString(connString string) (*pgxpool.Config, error) {
 // connections) is the cause whenever there is one, whatever failed before
 // it; otherwise the last attempt's failure is (connection refused, no such
 // host, a timeout).
-func connectError(err error, connString string) error {
+func ConnectError(err error, connString string) error {
 	cause := err
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
