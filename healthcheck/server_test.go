@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/vitals-go/vitals/healthcheck"
+	"github.com/vitals-go/vitals/internal/loopback/loopbacktest"
 	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
@@ -425,28 +426,22 @@ func (c captureHandler) WithGroup(string) slog.Handler      { return c }
 
 func TestServeRefusesRemote(t *testing.T) {
 	h := newHealth(t, healthcheck.Config{})
-	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:10001", "example.com:10001"} {
+	for _, host := range loopbacktest.Hosts {
+		addr := host.Addr("0")
 		s, err := h.Serve(healthcheck.ServerConfig{Addr: addr})
-		if err == nil {
+		switch {
+		case !host.Loopback && err == nil:
 			s.Close()
 			t.Errorf("Serve(%q) listened without AllowRemote", addr)
-			continue
-		}
-		if !strings.Contains(err.Error(), "AllowRemote") {
-			t.Errorf("Serve(%q): %v; want it to name AllowRemote", addr, err)
-		}
-	}
-	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "[::1]:0"} {
-		s, err := h.Serve(healthcheck.ServerConfig{Addr: addr})
-		if err != nil {
-			if addr == "[::1]:0" { // no IPv6 here
-				t.Logf("Serve(%q): %v", addr, err)
-				continue
-			}
+		case !host.Loopback && (!errors.Is(err, healthcheck.ErrNotLoopback) || !strings.Contains(err.Error(), "AllowRemote")):
+			t.Errorf("Serve(%q): %v; want ErrNotLoopback, and the error to name AllowRemote", addr, err)
+		case host.Loopback && errors.Is(err, healthcheck.ErrNotLoopback):
 			t.Errorf("Serve(%q): %v", addr, err)
-			continue
+		case host.Loopback && err != nil: // such as no IPv6 here
+			t.Logf("Serve(%q): %v (not available on this machine)", addr, err)
+		case host.Loopback:
+			s.Close()
 		}
-		s.Close()
 	}
 	s, err := h.Serve(healthcheck.ServerConfig{Addr: "0.0.0.0:0", AllowRemote: true})
 	if err != nil {

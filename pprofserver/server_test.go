@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vitals-go/vitals/internal/loopback/loopbacktest"
 	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/pprofserver"
 )
@@ -68,11 +69,11 @@ func TestStartAddrInUse(t *testing.T) {
 
 func TestRemoteAddrRefused(t *testing.T) {
 	t.Parallel()
-	for _, addr := range []string{
-		"0.0.0.0:0", ":0", ":6060", "0.0.0.0:6060", "[::]:0",
-		"192.0.2.1:6060", "10.0.0.1:0", "[2001:db8::1]:0",
-		"example.com:6060", "127.0.0.1.nip.io:0", "localhost.example.com:0",
-	} {
+	for _, h := range loopbacktest.Hosts {
+		if h.Loopback {
+			continue
+		}
+		addr := h.Addr("0")
 		s, err := pprofserver.Start(pprofserver.Config{Addr: addr, Logger: quiet})
 		if !errors.Is(err, pprofserver.ErrNotLoopback) {
 			t.Errorf("Start(%q): %v, want ErrNotLoopback", addr, err)
@@ -100,7 +101,11 @@ func TestRemoteAddrRefused(t *testing.T) {
 func TestLoopbackAddrsAccepted(t *testing.T) {
 	t.Parallel()
 	c := newClient(t)
-	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "127.0.0.2:0", "[::1]:0"} {
+	for _, h := range loopbacktest.Hosts {
+		if !h.Loopback {
+			continue
+		}
+		addr := h.Addr("0")
 		s, err := pprofserver.Start(pprofserver.Config{Addr: addr, Logger: quiet})
 		if err != nil {
 			if errors.Is(err, pprofserver.ErrNotLoopback) {

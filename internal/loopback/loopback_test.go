@@ -5,28 +5,25 @@ import (
 	"testing"
 
 	"github.com/vitals-go/vitals/internal/loopback"
+	"github.com/vitals-go/vitals/internal/loopback/loopbacktest"
 )
 
-// Cases is the table every server that refuses remote addresses relies on.
+// TestAddr checks the table that the servers' tests share, and addresses
+// that are malformed.
 func TestAddr(t *testing.T) {
-	for addr, want := range map[string]bool{
-		"127.0.0.1:10001": true,
-		"127.0.0.2:0":     true,
-		"[::1]:6060":      true,
-		"localhost:6060":  true,
-		"LOCALHOST:6060":  true,
-		"LocalHost:0":     true,
-		":6060":           false,
-		"0.0.0.0:6060":    false,
-		"[::]:0":          false,
-		"192.0.2.1:6060":  false,
-		"example.com:80":  false,
-		"localhost.:80":   false,
-		"127.0.0.1":       false, // no port
-		"":                false,
-	} {
-		if got := loopback.Addr(addr); got != want {
-			t.Errorf("Addr(%q) = %v, want %v", addr, got, want)
+	for _, h := range loopbacktest.Hosts {
+		for _, port := range []string{"0", "6060"} {
+			if got := loopback.Addr(h.Addr(port)); got != h.Loopback {
+				t.Errorf("Addr(%q) = %v, want %v", h.Addr(port), got, h.Loopback)
+			}
+		}
+		if got := loopback.Host(h.Name); got != h.Loopback {
+			t.Errorf("Host(%q) = %v, want %v", h.Name, got, h.Loopback)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1", "localhost", "[::1", ""} { // no port, or not an address
+		if loopback.Addr(addr) {
+			t.Errorf("Addr(%q) = true", addr)
 		}
 	}
 }
