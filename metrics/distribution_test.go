@@ -732,3 +732,38 @@ func TestQuantilesIntoMatchesQuantile(t *testing.T) {
 		}
 	}
 }
+
+// TestDistributionLiveOctaves checks that a collect reads only the octaves
+// recorded into since the previous one, and that a record caught between
+// its counter and its octave's bit is collected whole by a later collect.
+func TestDistributionLiveOctaves(t *testing.T) {
+	var d distribution
+	d.record(1000)
+	d.record(1 << 30)
+	octA, _ := bucketOf(1000)
+	octB, subB := bucketOf(1 << 30)
+	if got, want := d.live.Load(), uint64(1)<<octA|uint64(1)<<octB; got != want {
+		t.Fatalf("live = %b, want %b", got, want)
+	}
+	if got := d.collect(); got.Count != 2 || got.Sum != 1000+1<<30 || d.live.Load() != 0 {
+		t.Fatalf("collect = %+v, live %b", got, d.live.Load())
+	}
+	d.record(1001)
+	// A record of 1<<30 paused after its counter and sum, before its
+	// octave's bit, min and max.
+	word, shift, line := d.chunk(octB).counter(subB)
+	word.Add(1 << shift)
+	line.Add(1 << 30)
+	if got := d.collect(); got.Count != 1 || got.Sum != 1001 || !reflect.DeepEqual(got.Buckets, []Bucket{{BucketIndex(1001), 1}}) {
+		t.Fatalf("collect with a record in flight = %+v, want only 1001", got)
+	}
+	d.live.Or(1 << octB) // the record ends
+	d.min.Store(distEncodeMin(1 << 30))
+	d.max.Store(distEncodeMax(1 << 30))
+	if got := d.collect(); got.Count != 1 || got.Sum != 1<<30 || got.Min != 1<<30 || got.TotalCount != 4 {
+		t.Fatalf("collect after the record = %+v", got)
+	}
+	if got := d.collect(); got.Count != 0 || got.TotalCount != 4 || got.TotalSum != 2001+2<<30 {
+		t.Fatalf("empty collect = %+v", got)
+	}
+}

@@ -61,7 +61,7 @@ const (
 	reasonCount
 )
 
-// refusalLogEvery is how often at most one reason's refusals are logged.
+// refusalLogEvery is the least time between two log lines of one reason.
 const refusalLogEvery = time.Minute
 
 // refusalLogMessages are the log messages of the reasons.
