@@ -14,8 +14,8 @@ var _ gometrics.GaugeFloat64 = (*GaugeFloat64)(nil)
 // infinite values are refused: the gauge keeps its previous value, and the
 // registry counts a bad value and names the series (see Registry.Refused).
 // A gauge that was never given a valid value has none and is left out of
-// snapshots (its Value reads 0). Its methods are safe for concurrent use,
-// lock-free and do not allocate.
+// snapshots (its Value reads 0). Its methods are safe for concurrent use
+// and lock-free; Update of a valid value is one atomic store.
 type GaugeFloat64 struct {
 	// bits holds the bits of the value set since the last snapshot, or
 	// floatNone when none was. Update is a single store, inlined: a

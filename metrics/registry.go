@@ -25,8 +25,9 @@ const DefaultMaxSeries = 10000
 // refusals since the previous line and the latest one. Values that cannot be
 // exported (NaN or infinite floats, negative durations) are dropped, counted
 // and remembered the same way, and logged at the next snapshot: recording a
-// value never logs, blocks or allocates. The methods ending in E return the
-// same handle together with a *RegistrationError.
+// value never logs or blocks, and allocates at most a small record when the
+// value refused names another series than the latest. The methods ending in
+// E return the same handle together with a *RegistrationError.
 type Registry struct {
 	index     *index
 	now       func() time.Time
