@@ -75,7 +75,8 @@
 // registration order. Whatever a check returns, the report keeps this
 // shape: names and values are cut to 200 bytes, and line breaks, control
 // characters (terminal escape sequences included) and invalid UTF-8 are
-// replaced. See Report.WriteText.
+// replaced. See Report.WriteText; ParseReport reads the text back, as
+// `vitals health` does.
 //
 // # Checks
 //

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/vitals-go/vitals/healthcheck"
@@ -100,4 +101,23 @@ func ExampleHealth_Handler() {
 	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
 	// Output:
 	// 503 application/json
+}
+
+func ExampleParseReport() {
+	text := "alerts: v42 linux/amd64 [go version go1.26.8] (2025-11-20T14:03:11Z)\n" +
+		"WARN up 3h12m5s pid 4242\n" +
+		"GOOD In Q: 0\n" +
+		"WARN State Q: 812 (warn > 500)\n"
+	r, err := healthcheck.ParseReport(strings.NewReader(text))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(r.Status, r.Uptime, r.PID)
+	for _, c := range r.Checks {
+		fmt.Printf("%s %q %q\n", c.Status, c.Name, c.Value)
+	}
+	// Output:
+	// WARN 3h12m5s 4242
+	// GOOD "In Q" "0"
+	// WARN "State Q" "812 (warn > 500)"
 }

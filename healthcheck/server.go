@@ -244,7 +244,7 @@ func (s *Server) accept(ln net.Listener) {
 // it.
 func (s *Server) busy(conn net.Conn) {
 	conn.SetWriteDeadline(time.Now().Add(busyTimeout))
-	fmt.Fprintf(conn, "BUSY: %d health connections are open; try again\n", cap(s.slots))
+	fmt.Fprintf(conn, "%s: %d health connections are open; try again\n", busyWord, cap(s.slots))
 	conn.Close()
 }
 

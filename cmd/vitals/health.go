@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,7 +54,7 @@ func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "vitals health: %s: %v\n", addr, err)
 		return healthUnreachable
 	}
-	report, err := parseReport(text)
+	report, err := healthcheck.ParseReport(strings.NewReader(text))
 	if err != nil {
 		fmt.Fprintf(stderr, "vitals health: %s: not a health report: %v\n%s", addr, err, text)
 		return healthUnreachable
@@ -112,61 +111,4 @@ func readReport(ctx context.Context, addr string, timeout time.Duration) (string
 		return "", errors.New("the connection closed without a report")
 	}
 	return string(b), nil
-}
-
-// parseReport parses the text form of a health report (see
-// healthcheck.Report.WriteText). The text has no time and a rounded
-// uptime, so Time is left zero and Uptime is in whole seconds.
-//
-// A check line is "STATUS name: value"; the name is taken to end at the
-// first ": " (or a final ':'), so a check whose name holds ": " is split
-// there.
-func parseReport(text string) (healthcheck.Report, error) {
-	var r healthcheck.Report
-	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	if len(lines) == 1 && strings.HasPrefix(lines[0], "BUSY") {
-		return r, fmt.Errorf("the server is busy: %s", lines[0])
-	}
-	if len(lines) < 2 {
-		return r, errors.New("want a header line and a status line")
-	}
-	r.Header = lines[0]
-
-	// "WARN up 3h12m5s pid 4242"
-	f := strings.Fields(lines[1])
-	if len(f) != 5 || f[1] != "up" || f[3] != "pid" {
-		return r, fmt.Errorf("line 2: want \"STATUS up DURATION pid N\", got %q", lines[1])
-	}
-	if err := r.Status.UnmarshalText([]byte(f[0])); err != nil {
-		return r, fmt.Errorf("line 2: %v", err)
-	}
-	up, err := time.ParseDuration(f[2])
-	if err != nil {
-		return r, fmt.Errorf("line 2: uptime: %v", err)
-	}
-	r.Uptime = up
-	if r.PID, err = strconv.Atoi(f[4]); err != nil {
-		return r, fmt.Errorf("line 2: pid: %v", err)
-	}
-
-	r.Checks = make([]healthcheck.CheckResult, 0, len(lines)-2)
-	for i, line := range lines[2:] {
-		status, rest, ok := strings.Cut(line, " ")
-		var c healthcheck.CheckResult
-		if ok {
-			err = c.Status.UnmarshalText([]byte(status))
-		}
-		if !ok || err != nil {
-			return r, fmt.Errorf("line %d: want \"STATUS name: value\", got %q", i+3, line)
-		}
-		if name, ok := strings.CutSuffix(rest, ":"); ok && !strings.Contains(name, ": ") {
-			c.Name = name
-		} else if name, value, ok := strings.Cut(rest, ": "); ok {
-			c.Name, c.Value = name, value
-		} else {
-			return r, fmt.Errorf("line %d: no ':' after the check name in %q", i+3, line)
-		}
-		r.Checks = append(r.Checks, c)
-	}
-	return r, nil
 }
