@@ -19,8 +19,8 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/vitals-go/vitals/exporters/postgres"
 	"github.com/vitals-go/vitals/metrics"
+	"github.com/vitals-go/vitals/pgreader"
 )
 
 // The chart's size, and the resolution of its PNG form.
@@ -41,8 +41,8 @@ var (
 // chart is what the chart of a comparison shows.
 type chart struct {
 	title   string                // service, metric and tags
-	timer   bool                  // values are nanoseconds, shown in ms
-	points  []postgres.RangePoint // every matching series merged, over both sides
+	unit    time.Duration         // of the values, when they are durations (shown in ms); 0 otherwise
+	points  []pgreader.RangePoint // every matching series merged, over both sides
 	sides   [2]side
 	dists   [2]metrics.Distribution // every series of a side merged
 	release time.Time               // where the after side starts
@@ -51,8 +51,8 @@ type chart struct {
 // loadChart reads what the chart of cmp needs: the quantiles over the span
 // of both sides (one Range of every matching series, whatever its release,
 // at most 500 points) and the distributions of the sides.
-func loadChart(ctx context.Context, r *postgres.Reader, cmp *postgres.Comparison, sides [2]side) (*chart, error) {
-	ch := &chart{sides: sides, timer: cmp.Unit == "ns"}
+func loadChart(ctx context.Context, r *pgreader.Reader, cmp *pgreader.Comparison, sides [2]side) (*chart, error) {
+	ch := &chart{sides: sides, unit: cmp.Unit}
 	q := cmp.Query
 	ch.title = q.Service + " " + q.Metric
 	if len(q.Tags) > 0 {
@@ -60,7 +60,7 @@ func loadChart(ctx context.Context, r *postgres.Reader, cmp *postgres.Comparison
 	}
 	var from, to time.Time
 	for _, sc := range cmp.Series {
-		for i, st := range [2]postgres.Stats{sc.Before, sc.After} {
+		for i, st := range [2]pgreader.Stats{sc.Before, sc.After} {
 			ch.dists[i] = ch.dists[i].Merge(st.Dist)
 			if st.Intervals == 0 {
 				continue
@@ -80,11 +80,11 @@ func loadChart(ctx context.Context, r *postgres.Reader, cmp *postgres.Comparison
 		return nil, errors.New("no chart: neither side has data")
 	}
 	to = to.Add(time.Microsecond) // Range's To is exclusive
-	tags := map[string]string{"service": q.Service}
+	tags := metrics.Tags{"service": q.Service}
 	for k, v := range q.Tags {
 		tags[k] = v
 	}
-	points, err := r.Range(ctx, postgres.RangeQuery{Name: q.Metric, Tags: tags, From: from, To: to, MaxPoints: postgres.DefaultMaxPoints})
+	points, err := r.Range(ctx, pgreader.RangeQuery{Name: q.Metric, Tags: tags, From: from, To: to, MaxPoints: pgreader.DefaultMaxPoints})
 	if err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
 	}
@@ -157,17 +157,17 @@ func (ch *chart) draw(c draw.Canvas) error {
 	return nil
 }
 
-// scale converts a value to the chart's unit: ms for a timer.
+// scale converts a value to the chart's unit: ms for a duration.
 func (ch *chart) scale(v float64) float64 {
-	if ch.timer {
-		return v / 1e6
+	if ch.unit > 0 {
+		return v * float64(ch.unit) / float64(time.Millisecond)
 	}
 	return v
 }
 
 // valueLabel is the label of an axis of values.
 func (ch *chart) valueLabel(what string) string {
-	if ch.timer {
+	if ch.unit > 0 {
 		return what + " (ms)"
 	}
 	return what
@@ -189,11 +189,11 @@ func (ch *chart) quantilePlot() (*plot.Plot, error) {
 	yMax := 0.0
 	for _, q := range []struct {
 		name  string
-		value func(postgres.RangePoint) float64
+		value func(pgreader.RangePoint) float64
 		color color.Color
 	}{
-		{"p50", func(p postgres.RangePoint) float64 { return p.P50 }, colorBlue},
-		{"p99", func(p postgres.RangePoint) float64 { return p.P99 }, colorOrange},
+		{"p50", func(p pgreader.RangePoint) float64 { return p.P50 }, colorBlue},
+		{"p99", func(p pgreader.RangePoint) float64 { return p.P99 }, colorOrange},
 	} {
 		var run plotter.XYs
 		flush := func(first bool) error {

@@ -13,7 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/vitals-go/vitals/exporters/postgres"
+	"github.com/vitals-go/vitals/metrics"
+	"github.com/vitals-go/vitals/pgreader"
 )
 
 // compareSynopsis is the synopsis of `vitals compare -h`.
@@ -30,7 +31,7 @@ flags:`
 // compareArgs is the parsed command line of `vitals compare`.
 type compareArgs struct {
 	postgresURL, schema string
-	query               postgres.CompareQuery
+	query               pgreader.CompareQuery
 	svg, png            string
 	timeout             time.Duration
 }
@@ -44,7 +45,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
 
-	r, err := postgres.NewReader(ctx, a.postgresURL, a.schema)
+	r, err := pgreader.New(ctx, pgreader.Config{URL: a.postgresURL, Schema: a.schema})
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func parseCompareArgs(args []string, stderr io.Writer) (*compareArgs, error) {
 		return nil, usagef("unexpected argument %q (every input is a flag)", pos[0])
 	}
 	if len(tags) > 0 {
-		a.query.Tags = tags
+		a.query.Tags = metrics.Tags(tags)
 	}
 	switch {
 	case a.postgresURL == "":
@@ -121,7 +122,7 @@ func parseCompareArgs(args []string, stderr io.Writer) (*compareArgs, error) {
 	if a.query.After, err = parseSide("after", after, afterWin); err != nil {
 		return nil, err
 	}
-	if (a.query.Before == postgres.Side{}) != (a.query.After == postgres.Side{}) {
+	if (a.query.Before == pgreader.Side{}) != (a.query.After == pgreader.Side{}) {
 		return nil, usagef("give both sides (-before/-before-window and -after/-after-window), or neither for the last two releases")
 	}
 	return &a, nil
@@ -129,20 +130,20 @@ func parseCompareArgs(args []string, stderr io.Writer) (*compareArgs, error) {
 
 // parseSide returns the side given by -name (a release) or -name-window
 // (FROM,TO), the zero Side when neither is set.
-func parseSide(name, release, window string) (postgres.Side, error) {
+func parseSide(name, release, window string) (pgreader.Side, error) {
 	switch {
 	case release != "" && window != "":
-		return postgres.Side{}, usagef("-%s and -%s-window both set; give one", name, name)
+		return pgreader.Side{}, usagef("-%s and -%s-window both set; give one", name, name)
 	case release != "":
-		return postgres.Side{Release: release}, nil
+		return pgreader.Side{Release: release}, nil
 	case window == "":
-		return postgres.Side{}, nil
+		return pgreader.Side{}, nil
 	}
 	from, to, ok := strings.Cut(window, ",")
 	if !ok {
-		return postgres.Side{}, usagef("-%s-window: want FROM,TO in RFC 3339 (2006-01-02T15:04:05Z), got %q", name, window)
+		return pgreader.Side{}, usagef("-%s-window: want FROM,TO in RFC 3339 (2006-01-02T15:04:05Z), got %q", name, window)
 	}
-	var s postgres.Side
+	var s pgreader.Side
 	var err error
 	if s.From, err = time.Parse(time.RFC3339, strings.TrimSpace(from)); err != nil {
 		return s, usagef("-%s-window: FROM: %v", name, err)
@@ -159,11 +160,11 @@ func parseSide(name, release, window string) (postgres.Side, error) {
 // explainCompareError adds to a Compare error what the database holds
 // instead: the metrics of the service when the metric is unknown, the
 // releases when a release has no data or there are fewer than two.
-func explainCompareError(ctx context.Context, r *postgres.Reader, q postgres.CompareQuery, err error) error {
-	if !errors.Is(err, postgres.ErrNoSeries) && !errors.Is(err, postgres.ErrInvalidQuery) {
+func explainCompareError(ctx context.Context, r *pgreader.Reader, q pgreader.CompareQuery, err error) error {
+	if !errors.Is(err, pgreader.ErrNoSeries) && !errors.Is(err, pgreader.ErrInvalidQuery) {
 		return err
 	}
-	ofService := map[string]string{"service": q.Service}
+	ofService := metrics.Tags{"service": q.Service}
 	series, lerr := r.Series(ctx, "", ofService)
 	if lerr != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/vitals-go/vitals/exporters/postgres"
+	"github.com/vitals-go/vitals/pgreader"
 )
 
 // side describes one side of a comparison, for the table's header and the
@@ -33,7 +33,7 @@ func (s side) label() string {
 
 // describeSides returns the before and after sides of cmp, with the host
 // counts and start times of releases found in releases.
-func describeSides(cmp *postgres.Comparison, releases []postgres.Release) [2]side {
+func describeSides(cmp *pgreader.Comparison, releases []pgreader.Release) [2]side {
 	sides := [2]side{
 		{name: "before", release: cmp.Query.Before.Release, from: cmp.Query.Before.From, to: cmp.Query.Before.To},
 		{name: "after", release: cmp.Query.After.Release, from: cmp.Query.After.From, to: cmp.Query.After.To},
@@ -55,15 +55,15 @@ var fields = []string{"count", "rate", "mean", "p50", "p95", "p99", "p999", "max
 
 // writeComparison writes cmp as a table: a header naming the metric and
 // the sides, then one block per series line.
-func writeComparison(w io.Writer, cmp *postgres.Comparison, sides [2]side) error {
+func writeComparison(w io.Writer, cmp *pgreader.Comparison, sides [2]side) error {
 	q := cmp.Query
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", q.Service, q.Metric)
 	if len(q.Tags) > 0 {
 		fmt.Fprintf(&b, " {%s}", formatTags(q.Tags))
 	}
-	if cmp.Unit != "" {
-		fmt.Fprintf(&b, " (unit %s)", cmp.Unit)
+	if cmp.Unit > 0 {
+		fmt.Fprintf(&b, " (unit %s)", unitName(cmp.Unit))
 	}
 	b.WriteByte('\n')
 	for _, s := range sides {
@@ -119,7 +119,7 @@ func writeComparison(w io.Writer, cmp *postgres.Comparison, sides [2]side) error
 }
 
 // statValue returns the field of s named f (one of fields).
-func statValue(s postgres.Stats, f string) float64 {
+func statValue(s pgreader.Stats, f string) float64 {
 	switch f {
 	case "count":
 		return float64(s.Count)
@@ -141,10 +141,15 @@ func statValue(s postgres.Stats, f string) float64 {
 	return math.NaN()
 }
 
+// unitName names a unit of time as a duration's text does: ns, µs, ms, s.
+func unitName(unit time.Duration) string {
+	return strings.TrimPrefix(unit.String(), "1")
+}
+
 // formatValue formats the value v of field f: a count as an integer, a rate
-// per second, durations (unit "ns") human-readably, other values as plain
-// numbers. A change (signed) starts with + or -.
-func formatValue(f, unit string, v float64, signed bool) string {
+// per second, durations (values in a unit of time) human-readably, other
+// values as plain numbers. A change (signed) starts with + or -.
+func formatValue(f string, unit time.Duration, v float64, signed bool) string {
 	var s string
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
@@ -153,8 +158,8 @@ func formatValue(f, unit string, v float64, signed bool) string {
 		s = strconv.FormatFloat(math.Abs(v), 'f', 0, 64)
 	case f == "rate":
 		s = formatNumber(math.Abs(v)) + "/s"
-	case unit == "ns":
-		s = formatNanos(math.Abs(v))
+	case unit > 0:
+		s = formatNanos(math.Abs(v) * float64(unit))
 	default:
 		s = formatNumber(math.Abs(v))
 	}

@@ -6,35 +6,37 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vitals-go/vitals/exporters/postgres"
+	"github.com/vitals-go/vitals/metrics"
+	"github.com/vitals-go/vitals/pgreader"
 )
 
 func TestFormatValue(t *testing.T) {
 	for _, tc := range []struct {
-		field, unit string
-		v           float64
-		signed      bool
-		want        string
+		field  string
+		unit   time.Duration
+		v      float64
+		signed bool
+		want   string
 	}{
-		{"p50", "ns", 10.24e6, false, "10.2ms"},
-		{"p50", "ns", 850, false, "850ns"},
-		{"p50", "ns", 12345, false, "12.3µs"},
-		{"p50", "ns", 999.7e3, false, "1ms"},
-		{"p50", "ns", 1.5e9, false, "1.5s"},
-		{"max", "ns", 123e9, false, "2m3s"},
-		{"mean", "ns", -5.07e6, true, "-5.07ms"},
-		{"mean", "ns", 5.07e6, true, "+5.07ms"},
-		{"mean", "ns", 0, true, "0ns"},
-		{"count", "ns", 836, false, "836"},
-		{"count", "", -426, true, "-426"},
-		{"rate", "ns", 142.93, false, "142.9/s"},
-		{"rate", "", 0.5, true, "+0.5000/s"},
-		{"p99", "", 20.25, false, "20.25"},
-		{"max", "", 4096, false, "4096"},
-		{"mean", "", math.NaN(), false, "-"},
+		{"p50", time.Nanosecond, 10.24e6, false, "10.2ms"},
+		{"p50", time.Nanosecond, 850, false, "850ns"},
+		{"p50", time.Nanosecond, 12345, false, "12.3µs"},
+		{"p50", time.Nanosecond, 999.7e3, false, "1ms"},
+		{"p50", time.Nanosecond, 1.5e9, false, "1.5s"},
+		{"max", time.Nanosecond, 123e9, false, "2m3s"},
+		{"mean", time.Nanosecond, -5.07e6, true, "-5.07ms"},
+		{"mean", time.Nanosecond, 5.07e6, true, "+5.07ms"},
+		{"mean", time.Nanosecond, 0, true, "0ns"},
+		{"count", time.Nanosecond, 836, false, "836"},
+		{"count", 0, -426, true, "-426"},
+		{"rate", time.Nanosecond, 142.93, false, "142.9/s"},
+		{"rate", 0, 0.5, true, "+0.5000/s"},
+		{"p99", 0, 20.25, false, "20.25"},
+		{"max", 0, 4096, false, "4096"},
+		{"mean", 0, math.NaN(), false, "-"},
 	} {
 		if got := formatValue(tc.field, tc.unit, tc.v, tc.signed); got != tc.want {
-			t.Errorf("formatValue(%q, %q, %v, %v) = %q, want %q", tc.field, tc.unit, tc.v, tc.signed, got, tc.want)
+			t.Errorf("formatValue(%q, %v, %v, %v) = %q, want %q", tc.field, tc.unit, tc.v, tc.signed, got, tc.want)
 		}
 	}
 }
@@ -59,21 +61,21 @@ func TestFormatRel(t *testing.T) {
 // blocks name their tags, and the columns line up.
 func TestWriteComparison(t *testing.T) {
 	from := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	cmp := &postgres.Comparison{
-		Query: postgres.CompareQuery{Service: "alerts", Metric: "jobs.done", PerSeries: true,
-			Before: postgres.Side{Release: "v41", From: from, To: from.Add(time.Hour)},
-			After:  postgres.Side{From: from.Add(2 * time.Hour), To: from.Add(3 * time.Hour)}},
-		Series: []postgres.SeriesComparison{{
-			Tags:   map[string]string{"queue": "base"},
-			Before: postgres.Stats{Intervals: 360, Count: 3600, Rate: 1},
-			After:  postgres.Stats{Intervals: 360, Count: 7200, Rate: 2},
-			Changes: map[string]postgres.Change{
+	cmp := &pgreader.Comparison{
+		Query: pgreader.CompareQuery{Service: "alerts", Metric: "jobs.done", PerSeries: true,
+			Before: pgreader.Side{Release: "v41", From: from, To: from.Add(time.Hour)},
+			After:  pgreader.Side{From: from.Add(2 * time.Hour), To: from.Add(3 * time.Hour)}},
+		Series: []pgreader.SeriesComparison{{
+			Tags:   metrics.Tags{"queue": "base"},
+			Before: pgreader.Stats{Intervals: 360, Count: 3600, Rate: 1},
+			After:  pgreader.Stats{Intervals: 360, Count: 7200, Rate: 2},
+			Changes: map[string]pgreader.Change{
 				"count": {Abs: 3600, Rel: 1, Significant: true},
 				"rate":  {Abs: 1, Rel: 1},
 			},
 		}},
 	}
-	sides := describeSides(cmp, []postgres.Release{{Version: "v41", Hosts: 3}})
+	sides := describeSides(cmp, []pgreader.Release{{Version: "v41", Hosts: 3}})
 	var b strings.Builder
 	if err := writeComparison(&b, cmp, sides); err != nil {
 		t.Fatal(err)

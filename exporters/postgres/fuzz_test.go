@@ -17,6 +17,7 @@ import (
 	"github.com/vitals-go/vitals/internal/pgschema"
 	"github.com/vitals-go/vitals/internal/testenv"
 	"github.com/vitals-go/vitals/metrics"
+	"github.com/vitals-go/vitals/pgreader"
 )
 
 // FuzzTagRoundTrip writes series with hostile tags (quotes, backslashes,
@@ -24,7 +25,7 @@ import (
 // through the exporter to the test server and reads them back.
 //
 // What PostgreSQL can store as text (valid UTF-8 without NUL) reads back
-// through Reader.Series as exactly the same tags, under SeriesID of the
+// through pgreader.Reader.Series as exactly the same tags, under SeriesID of the
 // name and merged tags, is found again by a tag filter of those tags, and
 // has its point. A series whose text it cannot store is rejected alone, as
 // Export documents: Export returns a RejectedError for it wrapping
@@ -53,7 +54,7 @@ func FuzzTagRoundTrip(f *testing.F) {
 	}
 
 	e, pool := xpNew(f, Config{})
-	r, err := NewReader(xpCtx(f), testenv.Postgres(f).URL, e.cfg.Schema)
+	r, err := pgreader.New(xpCtx(f), pgreader.Config{URL: testenv.Postgres(f).URL, Schema: e.cfg.Schema})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func pgText(tags map[string]string) bool {
 // checkRoundTrip reads series s of snap back with r and plain SQL: a series
 // whose merged tags, want, PostgreSQL can hold must be stored once with
 // exactly those tags and its point; any other must not be stored at all.
-func checkRoundTrip(ctx context.Context, t *testing.T, r *Reader, pool *pgxpool.Pool, n pgschema.Names,
+func checkRoundTrip(ctx context.Context, t *testing.T, r *pgreader.Reader, pool *pgxpool.Pool, n pgschema.Names,
 	s metrics.Series, snap metrics.Snapshot, want map[string]string) {
 	t.Helper()
 	infos, err := r.Series(ctx, s.Name, nil)
@@ -149,7 +150,7 @@ func checkRoundTrip(ctx context.Context, t *testing.T, r *Reader, pool *pgxpool.
 	if !maps.Equal(got.Tags, want) {
 		t.Fatalf("tags read back as %q, want %q", got.Tags, want)
 	}
-	if id := SeriesID(s.Name, mergeTags(nil, snap.DefaultTags, s.Tags)); got.ID != id || got.Kind != "counter" {
+	if id := SeriesID(s.Name, mergeTags(nil, snap.DefaultTags, s.Tags)); got.ID != id || got.Kind != metrics.KindCounter {
 		t.Fatalf("stored as %s id %d, want counter id %d", got.Kind, got.ID, id)
 	}
 
@@ -171,7 +172,7 @@ func checkRoundTrip(ctx context.Context, t *testing.T, r *Reader, pool *pgxpool.
 }
 
 // containsID reports whether infos has the series id.
-func containsID(infos []SeriesInfo, id int64) bool {
+func containsID(infos []pgreader.SeriesInfo, id int64) bool {
 	for _, s := range infos {
 		if s.ID == id {
 			return true

@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/vitals-go/vitals/metrics"
 )
@@ -14,56 +11,6 @@ import (
 // processStart is the start time of this process, as recorded in
 // vitals_releases: the time this package was initialised.
 var processStart = time.Now()
-
-// Release is one version of a service, as the exporters of its processes
-// recorded it in vitals_releases.
-type Release struct {
-	Service, Version string
-	// FirstStart and LastStart are the start times of the first and the
-	// last process of the version that recorded itself.
-	FirstStart, LastStart time.Time
-	// Hosts is the number of distinct hosts that ran the version.
-	Hosts int
-}
-
-// Releases returns the versions of service recorded in vitals_releases,
-// ordered by FirstStart ascending (then by version, for equal starts). A
-// service without releases yields an empty slice and no error; an empty
-// service is an ErrInvalidQuery error.
-//
-// vitals_releases is small (one row per process start); under Citus it is a
-// reference table, so this query runs on any node.
-func (r *Reader) Releases(ctx context.Context, service string) ([]Release, error) {
-	if service == "" {
-		return nil, fmt.Errorf("%w: releases: service is required", ErrInvalidQuery)
-	}
-	return r.releases(ctx, r.pool, service)
-}
-
-// rowQuerier is what Releases needs of a pool or a transaction.
-type rowQuerier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-func (r *Reader) releases(ctx context.Context, db rowQuerier, service string) ([]Release, error) {
-	rows, err := db.Query(ctx, `SELECT version, min(started_at), max(started_at), count(DISTINCT host)
-		FROM `+r.n.Releases+`
-		WHERE service = $1
-		GROUP BY version
-		ORDER BY min(started_at), version`, service)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: releases of %q: %w", service, err)
-	}
-	rels, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Release, error) {
-		rel := Release{Service: service}
-		err := row.Scan(&rel.Version, &rel.FirstStart, &rel.LastStart, &rel.Hosts)
-		return rel, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: releases of %q: %w", service, err)
-	}
-	return rels, nil
-}
 
 // releaseOf returns the service, version and host of snap's default tags,
 // and whether the snapshot names a release (service and version both set).

@@ -10,11 +10,12 @@ import (
 
 	"github.com/vitals-go/vitals/internal/pgschema"
 	"github.com/vitals-go/vitals/metrics"
+	"github.com/vitals-go/vitals/pgreader"
 )
 
 // TestExporterRecordsRelease runs an Exporter on snapshots with the default
 // tags service, version and host: its first successful Export records the
-// process in vitals_releases, once; a Reader lists the release.
+// process in vitals_releases, once; a pgreader.Reader lists the release.
 func TestExporterRecordsRelease(t *testing.T) {
 	t.Parallel()
 	e, pool := xpNew(t, Config{})
@@ -55,7 +56,7 @@ func TestExporterRecordsRelease(t *testing.T) {
 			n, service, version, host, pid, started, os.Getpid(), processStart)
 	}
 
-	r, err := NewReader(ctx, e.cfg.URL, e.cfg.Schema)
+	r, err := pgreader.New(ctx, pgreader.Config{URL: e.cfg.URL, Schema: e.cfg.Schema})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package postgres
+package pgreader
 
 import (
 	"errors"
@@ -176,8 +176,8 @@ func TestCompareReleases(t *testing.T) {
 	// Merged: one line, both hosts and both stages.
 	c := mustCompare(t, r, e, CompareQuery{Service: "api", Metric: "stage.latency",
 		Before: Side{Release: "v1"}, After: Side{Release: "v2"}})
-	if c.Unit != "ns" || len(c.Series) != 1 || len(c.Series[0].Tags) != 0 {
-		t.Fatalf("Compare v1 v2: Unit %q, %d lines (%+v); want ns, one line without tags", c.Unit, len(c.Series), c.Series)
+	if c.Unit != time.Nanosecond || len(c.Series) != 1 || len(c.Series[0].Tags) != 0 {
+		t.Fatalf("Compare v1 v2: Unit %v, %d lines (%+v); want 1ns, one line without tags", c.Unit, len(c.Series), c.Series)
 	}
 	line := c.Series[0]
 	checkStats(t, "v1", line.Before, concat(vals["v1"]["plan"], vals["v1"]["exec"]), cmpBase)

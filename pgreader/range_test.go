@@ -1,4 +1,4 @@
-package postgres
+package pgreader
 
 import (
 	"errors"
@@ -82,7 +82,7 @@ func TestRangeTimerAcrossHosts(t *testing.T) {
 	a := e.series(t, "api.latency", "timer", "ns", map[string]string{"host": "a", "service": "api"})
 	b := e.series(t, "api.latency", "timer", "ns", map[string]string{"host": "b", "service": "api"})
 	c := e.series(t, "api.latency", "timer", "ns", map[string]string{"host": "c", "service": "other"})
-	base := dayOf(time.Now()).Add(-30 * time.Second)
+	base := time.Now().UTC().Truncate(24 * time.Hour).Add(-30 * time.Second) // UTC midnight, the start of a partition
 	at := func(s int) time.Time { return base.Add(time.Duration(s) * time.Second) }
 
 	// Step 0, [base, base+30s).
@@ -309,7 +309,7 @@ func TestRangeGaugeAndCounter(t *testing.T) {
 	// max 2, last 2). Merged: the sum of the per-host values. In the second
 	// step only a reports: 7.
 	for _, tc := range []struct {
-		agg          string
+		agg          Aggregate
 		a, merged    float64
 		secondMerged float64
 	}{

@@ -1,4 +1,4 @@
-package postgres
+package pgreader
 
 import (
 	"context"
@@ -41,7 +41,7 @@ type CompareQuery struct {
 	// Tags, optional, filter the series: a series is compared when its tags
 	// contain every key and value of Tags (service and, for a release
 	// side, version are added to them).
-	Tags map[string]string
+	Tags metrics.Tags
 	// Before and After are the sides. When both are zero, they are the last
 	// two releases of Service (by first start, see Reader.Releases), and
 	// there must be at least two. Otherwise both must be set.
@@ -93,7 +93,7 @@ type Change struct {
 type SeriesComparison struct {
 	// Tags are the distinguishing tags of the line (the series' tags but
 	// host, version and service); empty when the series are merged.
-	Tags          map[string]string
+	Tags          metrics.Tags
 	Before, After Stats
 	// Changes has the keys "count", "rate", "mean", "p50", "p95", "p99",
 	// "p999" and "max" for histograms and timers, "count" and "rate" for
@@ -107,8 +107,9 @@ type Comparison struct {
 	// they were omitted, and the windows of release sides filled from their
 	// data ([Start, End + one flush interval)); the Release names are kept.
 	Query CompareQuery
-	// Unit is the unit of the metric: "ns" for timers.
-	Unit string
+	// Unit is the unit of the metric's values: time.Nanosecond for timers,
+	// 0 when they are not durations.
+	Unit time.Duration
 	// Series are the lines, sorted by their tags (one when merged).
 	Series []SeriesComparison
 }
@@ -162,14 +163,14 @@ func (r *Reader) Compare(ctx context.Context, q CompareQuery) (*Comparison, erro
 	}
 	tx, err := r.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return nil, fmt.Errorf("postgres: compare: %w", err)
+		return nil, fmt.Errorf("pgreader: compare: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
 	if q.Before.isZero() && q.After.isZero() {
 		rels, err := r.releases(ctx, tx, q.Service)
 		if err != nil {
-			return nil, fmt.Errorf("postgres: compare: %w", err)
+			return nil, fmt.Errorf("pgreader: compare: %w", err)
 		}
 		if len(rels) < 2 {
 			return nil, fmt.Errorf("%w: compare: Before and After omitted, but service %q has %d release(s) recorded, fewer than two",
@@ -197,9 +198,9 @@ func (r *Reader) Compare(ctx context.Context, q CompareQuery) (*Comparison, erro
 	}
 	var histogram bool
 	switch kind {
-	case "histogram", "timer":
+	case metrics.KindHistogram, metrics.KindTimer:
 		histogram = true
-	case "counter", "meter":
+	case metrics.KindCounter, metrics.KindMeter:
 	default:
 		return nil, fmt.Errorf("%w: compare: metric %q of service %q is a %s; Compare takes histograms, timers, counters and meters",
 			ErrInvalidQuery, q.Metric, q.Service, kind)
@@ -220,7 +221,7 @@ func (r *Reader) Compare(ctx context.Context, q CompareQuery) (*Comparison, erro
 	keys := slices.Sorted(maps.Keys(unionKeys(before.groups, after.groups)))
 	for _, k := range keys {
 		b, a := before.groups[k], after.groups[k]
-		line := SeriesComparison{Tags: map[string]string{}}
+		line := SeriesComparison{Tags: metrics.Tags{}}
 		if b != nil {
 			line.Tags = b.tags
 		} else {
@@ -266,7 +267,7 @@ func (q CompareQuery) validate() error {
 }
 
 // tagsText formats tags for an error message: "" or " with tags map[...]".
-func tagsText(tags map[string]string) string {
+func tagsText(tags metrics.Tags) string {
 	if len(tags) == 0 {
 		return ""
 	}
@@ -278,43 +279,34 @@ func tagsText(tags map[string]string) string {
 func (r *Reader) compareSeries(ctx context.Context, tx pgx.Tx, q CompareQuery, version string) ([]SeriesInfo, error) {
 	filter := maps.Clone(q.Tags)
 	if filter == nil {
-		filter = map[string]string{}
+		filter = metrics.Tags{}
 	}
 	filter["service"] = q.Service
 	if version != "" {
 		filter["version"] = version
 	}
-	where, args := seriesWhere(q.Metric, filter)
-	rows, err := tx.Query(ctx, "SELECT id, name, tags, kind, unit, first_seen FROM "+r.n.Series+where+" ORDER BY id", args...)
+	infos, err := r.series(ctx, tx, q.Metric, filter)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: compare: resolve series: %w", err)
-	}
-	infos, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (SeriesInfo, error) {
-		var s SeriesInfo
-		err := row.Scan(&s.ID, &s.Name, &s.Tags, &s.Kind, &s.Unit, &s.FirstSeen)
-		return s, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: compare: resolve series: %w", err)
+		return nil, fmt.Errorf("pgreader: compare: resolve series: %w", err)
 	}
 	return infos, nil
 }
 
 // lineTags are the tags that tell a PerSeries line apart: the series' tags
 // but host, version and service.
-func lineTags(tags map[string]string) map[string]string {
+func lineTags(tags metrics.Tags) metrics.Tags {
 	out := maps.Clone(tags)
 	delete(out, "host")
 	delete(out, "version")
 	delete(out, "service")
 	if out == nil {
-		out = map[string]string{}
+		out = metrics.Tags{}
 	}
 	return out
 }
 
 // lineKey is a stable text key of line tags, for grouping and sorting.
-func lineKey(tags map[string]string) string {
+func lineKey(tags metrics.Tags) string {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(tags)) {
 		fmt.Fprintf(&b, "%q=%q,", k, tags[k])
@@ -345,7 +337,7 @@ type flush struct {
 
 // group is one line of one side: its flushes in time order.
 type group struct {
-	tags    map[string]string
+	tags    metrics.Tags
 	flushes []flush
 }
 
@@ -390,10 +382,10 @@ func (r *Reader) compareSide(ctx context.Context, tx pgx.Tx, q CompareQuery, s S
 
 	// The lines: one, or one per distinct tag set.
 	ids := map[string][]int64{}
-	tags := map[string]map[string]string{}
+	tags := map[string]metrics.Tags{}
 	for _, si := range series {
 		k := ""
-		lt := map[string]string{}
+		lt := metrics.Tags{}
 		if q.PerSeries {
 			lt = lineTags(si.Tags)
 			k = lineKey(lt)
@@ -413,7 +405,7 @@ func (r *Reader) compareSide(ctx context.Context, tx pgx.Tx, q CompareQuery, s S
 			fl, err = r.counterFlushes(ctx, tx, gids, from, to, s.Release != "")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("postgres: compare: %w", err)
+			return nil, fmt.Errorf("pgreader: compare: %w", err)
 		}
 		if len(fl) == 0 {
 			continue

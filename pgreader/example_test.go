@@ -1,4 +1,4 @@
-package postgres_test
+package pgreader_test
 
 import (
 	"context"
@@ -7,7 +7,8 @@ import (
 	"log"
 	"time"
 
-	"github.com/vitals-go/vitals/exporters/postgres"
+	"github.com/vitals-go/vitals/metrics"
+	"github.com/vitals-go/vitals/pgreader"
 )
 
 // A dashboard reads the latency of a service, merged across its hosts, over
@@ -15,26 +16,29 @@ import (
 // (It needs a database, so it is compiled but not run.)
 func ExampleReader_Range() {
 	ctx := context.Background()
-	r, err := postgres.NewReader(ctx, "postgres://grafana@db.internal/metrics?sslmode=verify-full", "vitals")
+	r, err := pgreader.New(ctx, pgreader.Config{
+		URL:    "postgres://grafana@db.internal/metrics?sslmode=verify-full",
+		Schema: "vitals",
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer r.Close()
 
-	hosts, err := r.Series(ctx, "query.latency", map[string]string{"service": "alerts"})
+	hosts, err := r.Series(ctx, "query.latency", metrics.Tags{"service": "alerts"})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("%d hosts report query.latency\n", len(hosts))
 
 	now := time.Now()
-	points, err := r.Range(ctx, postgres.RangeQuery{
+	points, err := r.Range(ctx, pgreader.RangeQuery{
 		Name: "query.latency",
-		Tags: map[string]string{"service": "alerts"},
+		Tags: metrics.Tags{"service": "alerts"},
 		From: now.Add(-6 * time.Hour),
 		To:   now,
 	})
-	if errors.Is(err, postgres.ErrNoSeries) {
+	if errors.Is(err, pgreader.ErrNoSeries) {
 		fmt.Println("nothing recorded yet")
 		return
 	}
