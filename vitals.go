@@ -130,7 +130,7 @@ func (inst *Instance) listen(s *setup) []error {
 	}
 	if s.HealthAddr != Off {
 		var err error
-		inst.health, err = inst.Health.Serve(healthcheck.ServerConfig{Addr: s.HealthAddr, AllowRemote: s.HealthAllowRemote})
+		inst.health, err = inst.Health.Start(healthcheck.ServerConfig{Addr: s.HealthAddr, AllowRemote: s.HealthAllowRemote})
 		if err != nil {
 			problems = append(problems, listenError(s, "health socket", "Health", s.HealthAddr, err))
 		}
@@ -225,7 +225,7 @@ func (inst *Instance) Shutdown(ctx context.Context) error {
 func (inst *Instance) closeServers(ctx context.Context) error {
 	var errs []error
 	if inst.health != nil {
-		errs = append(errs, inst.health.Close())
+		errs = append(errs, inst.health.Shutdown(ctx))
 	}
 	if inst.pprof != nil {
 		errs = append(errs, inst.pprof.Shutdown(ctx))
@@ -238,7 +238,7 @@ func (inst *Instance) HealthAddr() string {
 	if inst.health == nil {
 		return ""
 	}
-	return inst.health.Addr().String()
+	return inst.health.Addr()
 }
 
 // PprofAddr is the pprof server's address, or "" when it is off.

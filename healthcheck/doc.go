@@ -36,11 +36,11 @@
 //		health.Register("Query", healthcheck.TimerPercentile(latency, 0.99, 10*time.Millisecond, 100*time.Millisecond))
 //		health.Register("JSON", healthcheck.Info(func() string { return "http://127.0.0.1:8080/healthz" }))
 //
-//		srv, err := health.Serve(healthcheck.ServerConfig{}) // 127.0.0.1:10001
+//		srv, err := health.Start(healthcheck.ServerConfig{}) // 127.0.0.1:10001
 //		if err != nil {
 //			log.Fatal(err)
 //		}
-//		defer srv.Close()
+//		defer srv.Shutdown(context.Background())
 //
 //		mux := http.NewServeMux()
 //		mux.Handle("GET /healthz", health.Handler())
@@ -93,7 +93,7 @@
 //
 // # The socket
 //
-// Serve listens on 127.0.0.1:10001 by default, and optionally on a unix
+// Start listens on 127.0.0.1:10001 by default, and optionally on a unix
 // socket; binding an address other hosts can reach needs
 // ServerConfig.AllowRemote. It writes the report to each connection and
 // closes it, reading nothing. At most ServerConfig.MaxConns (64)
@@ -101,4 +101,8 @@
 // never a queue — and a client that does not read is cut off after
 // ServerConfig.WriteTimeout (2 s), so slow or many clients cannot exhaust
 // the process. Handler serves the same report as JSON.
+//
+// Like pprofserver.Start, Start returns once its addresses are bound, and
+// serves in the background; Server.Shutdown(ctx) stops it, and a second
+// Shutdown returns ErrShutdown.
 package healthcheck

@@ -70,19 +70,23 @@ func ExampleTimerPercentile() {
 	// WARN p99 12.3ms (warn > 10ms)
 }
 
-func ExampleHealth_Serve() {
+func ExampleHealth_Start() {
 	health, err := healthcheck.New(healthcheck.Config{Service: "alerts"})
 	if err != nil {
 		log.Fatal(err)
 	}
 	// Read it with `nc 127.0.0.1 10001`, or `nc -U /run/alerts/health.sock`.
 	// (Without Unix, Addr defaults to 127.0.0.1:10001.)
-	srv, err := health.Serve(healthcheck.ServerConfig{Unix: "/run/alerts/health.sock", Addr: "127.0.0.1:10001"})
+	srv, err := health.Start(healthcheck.ServerConfig{Unix: "/run/alerts/health.sock", Addr: "127.0.0.1:10001"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer srv.Close()
-	// ... the service runs ...
+	// ... the service runs, then stops:
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Print(err)
+	}
 }
 
 func ExampleHealth_Handler() {

@@ -15,7 +15,7 @@ import (
 var processStart = time.Now()
 
 // Health holds the checks of a service and builds its reports: as text for
-// the health socket (Serve), as JSON (Handler), or as a Report value. Its
+// the health socket (Start), as JSON (Handler), or as a Report value. Its
 // methods are safe for concurrent use.
 type Health struct {
 	header       string // the first line of every report

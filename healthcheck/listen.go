@@ -34,7 +34,7 @@ func listenTCP(addr string, allowRemote bool) (net.Listener, error) {
 	return ln, nil
 }
 
-// ErrNotLoopback is wrapped by the error Serve returns when ServerConfig.Addr
+// ErrNotLoopback is wrapped by the error Start returns when ServerConfig.Addr
 // can be reached from other hosts and AllowRemote is not set. It is the same
 // value as pprofserver.ErrNotLoopback.
 var ErrNotLoopback = loopback.ErrNotLoopback

@@ -92,8 +92,8 @@ func TestLoadManyConnections(t *testing.T) {
 
 // fetchOnce connects to addr and reads until the server closes the
 // connection. Unlike fetch, it may be called from any goroutine.
-func fetchOnce(addr net.Addr) (string, error) {
-	conn, err := net.DialTimeout(addr.Network(), addr.String(), safety)
+func fetchOnce(addr string) (string, error) {
+	conn, err := net.DialTimeout(network(addr), addr, safety)
 	if err != nil {
 		return "", err
 	}
@@ -131,21 +131,19 @@ func TestLoadClientsThatNeverRead(t *testing.T) {
 	h, full := bigHealth(t, logger)
 	path := filepath.Join(t.TempDir(), "health.sock")
 	s := serve(t, h, healthcheck.ServerConfig{Addr: "127.0.0.1:0", Unix: path, WriteTimeout: writeTimeout})
-	unix := &net.UnixAddr{Name: path, Net: "unix"}
-
 	start := time.Now()
 	var conns []net.Conn
 	for range stuck {
-		conns = append(conns, dial(t, unix)) // and do not read
+		conns = append(conns, dial(t, path)) // and do not read
 	}
 	testkit.Poll(t, safety, fmt.Sprintf("%d handlers blocked writing to clients that do not read", stuck), func() bool {
 		return blockedWriters() == stuck
 	})
 
 	// Meanwhile, clients that read get the whole report.
-	for _, addr := range []net.Addr{s.Addr(), unix, s.Addr(), unix} {
+	for _, addr := range []string{s.Addr(), path, s.Addr(), path} {
 		if got := fetch(t, addr); got != full {
-			t.Fatalf("a reader over %s got %d bytes of a %d-byte report while others were stuck", addr.Network(), len(got), len(full))
+			t.Fatalf("a reader over %s got %d bytes of a %d-byte report while others were stuck", network(addr), len(got), len(full))
 		}
 	}
 	select {
@@ -211,11 +209,9 @@ func TestLoadConnectionLimit(t *testing.T) {
 	busy := "BUSY: " + strconv.Itoa(maxConns) + " health connections are open; try again\n"
 	path := filepath.Join(t.TempDir(), "health.sock")
 	s := serve(t, h, healthcheck.ServerConfig{Addr: "127.0.0.1:0", Unix: path, MaxConns: maxConns, WriteTimeout: writeTimeout})
-	unix := &net.UnixAddr{Name: path, Net: "unix"}
-
 	conns := make([]net.Conn, maxConns+extra)
 	for i := range conns {
-		conns[i] = dial(t, unix) // and do not read
+		conns[i] = dial(t, path) // and do not read
 	}
 	// Which ones got a slot does not matter: the first line tells. Reading
 	// it leaves the rest of a report in the socket, so its handler stays

@@ -1,6 +1,7 @@
 package healthcheck
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -23,7 +24,7 @@ type ServerConfig struct {
 
 	// Unix is the path of a unix socket to listen on as well, such as
 	// "/run/alerts/health.sock"; "" for none. A socket file left there by
-	// a process that is gone is replaced; Close removes the file.
+	// a process that is gone is replaced; Shutdown removes the file.
 	Unix string
 
 	// AllowRemote allows an Addr that is not loopback-only.
@@ -41,7 +42,7 @@ type ServerConfig struct {
 	WriteTimeout time.Duration
 }
 
-// DefaultAddr is where Serve listens when ServerConfig has no address: the
+// DefaultAddr is where Start listens when ServerConfig has no address: the
 // loopback interface, port 10001.
 const DefaultAddr = "127.0.0.1:10001"
 
@@ -69,10 +70,10 @@ const (
 	maxAcceptBackoff = time.Second
 )
 
-// ErrServerClosed is returned by a second Close.
-var ErrServerClosed = errors.New("healthcheck: server already closed")
+// ErrShutdown is returned by a second call to Server.Shutdown.
+var ErrShutdown = errors.New("healthcheck: already shut down")
 
-// errClosing is the cause of reports cut short by Close.
+// errClosing is the cause of reports cut short by Shutdown.
 var errClosing = errors.New("the health server is closing")
 
 // Server is the health socket: every connection, over TCP or the unix
@@ -85,7 +86,7 @@ type Server struct {
 	unix         net.Listener // nil when none
 	slots        chan struct{}
 
-	ctx    context.Context // cancelled by Close, with errClosing
+	ctx    context.Context // cancelled by Shutdown, with errClosing
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup // the accept loops and the handlers
 
@@ -94,10 +95,12 @@ type Server struct {
 	closed bool
 }
 
-// Serve listens on the addresses of cfg now, and serves the report on
-// them in the background until Close. It returns an error if cfg is
-// invalid or an address cannot be bound.
-func (h *Health) Serve(cfg ServerConfig) (*Server, error) {
+// Start listens on the addresses of cfg now (so that an address in use is
+// an error here, not later in a log), and serves the report on them in the
+// background until Shutdown. It returns an error if cfg is invalid or an
+// address cannot be bound; an address other hosts can reach, without
+// AllowRemote, is an error wrapping ErrNotLoopback.
+func (h *Health) Start(cfg ServerConfig) (*Server, error) {
 	var problems []string
 	if cfg.MaxConns < 0 {
 		problems = append(problems, fmt.Sprintf("MaxConns is %d; it must be positive (or 0 for the default, %d)",
@@ -115,8 +118,8 @@ func (h *Health) Serve(cfg ServerConfig) (*Server, error) {
 	}
 	s := &Server{
 		h:            h,
-		writeTimeout: orDefault(cfg.WriteTimeout, defaultWriteTimeout),
-		slots:        make(chan struct{}, orDefault(cfg.MaxConns, defaultMaxConns)),
+		writeTimeout: cmp.Or(cfg.WriteTimeout, defaultWriteTimeout),
+		slots:        make(chan struct{}, cmp.Or(cfg.MaxConns, defaultMaxConns)),
 		conns:        make(map[net.Conn]struct{}),
 	}
 	if cfg.Addr != "" {
@@ -146,26 +149,29 @@ func (h *Health) Serve(cfg ServerConfig) (*Server, error) {
 	return s, nil
 }
 
-// Addr returns the address of the TCP listener, with the port chosen for
-// port 0; or, when there is no TCP listener, the unix socket's.
-func (s *Server) Addr() net.Addr {
+// Addr returns the address of the TCP listener, such as "127.0.0.1:41234"
+// (with port 0 in ServerConfig.Addr, the port that was picked); or, when
+// there is no TCP listener, the path of the unix socket.
+func (s *Server) Addr() string {
 	if s.tcp != nil {
-		return s.tcp.Addr()
+		return s.tcp.Addr().String()
 	}
-	return s.unix.Addr()
+	return s.unix.Addr().String()
 }
 
-// Close stops accepting connections, lets the connections being served
-// finish for up to WriteTimeout, then closes those that remain, and
-// returns when every goroutine of the server has ended. Reports that were
-// still being built are cut short (the report's checks go on, within
-// Config.CheckTimeout, for the next caller of Report). Close removes the
-// unix socket file. A second Close returns ErrServerClosed.
-func (s *Server) Close() error {
+// Shutdown stops the server. It closes the listeners (removing the unix
+// socket file), cuts short the reports still being built (the report's
+// checks go on, within Config.CheckTimeout, for the next caller of
+// Report), and waits for the connections being served to finish writing,
+// for up to WriteTimeout. Then it closes those that remain. If ctx ends
+// first, it closes them at once and returns an error wrapping ctx's error.
+// When it returns, every goroutine of the server has ended. A second call
+// returns ErrShutdown.
+func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return ErrServerClosed
+		return ErrShutdown
 	}
 	s.closed = true
 	s.mu.Unlock()
@@ -190,14 +196,28 @@ func (s *Server) Close() error {
 	select {
 	case <-done:
 	case <-grace.C:
-		s.mu.Lock()
-		for conn := range s.conns {
-			conn.Close()
+		s.closeConns()
+	case <-ctx.Done():
+		if n := s.closeConns(); n > 0 {
+			errs = append(errs, fmt.Errorf("healthcheck: Shutdown's context ended while %d connections were being served; closed them: %w", n, ctx.Err()))
 		}
-		s.mu.Unlock()
-		<-done
 	}
 	return errors.Join(errs...)
+}
+
+// closeConns closes the open connections, waits for their handlers and the
+// accept loops to return, and says how many it closed. A handler whose
+// connection is closed fails its write at once; its report was cut short
+// before.
+func (s *Server) closeConns() int {
+	s.mu.Lock()
+	n := len(s.conns)
+	for conn := range s.conns {
+		conn.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return n
 }
 
 // accept accepts connections on ln until it is closed. It never blocks on
@@ -266,8 +286,8 @@ func (s *Server) serve(conn net.Conn) {
 	}
 }
 
-// track records an open connection, so that Close can close it; it
-// returns false when the server is closed.
+// track records an open connection, so that Shutdown can close it; it
+// returns false when the server is shut down.
 func (s *Server) track(conn net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -284,13 +304,4 @@ func (s *Server) untrack(conn net.Conn) {
 	s.mu.Lock()
 	delete(s.conns, conn)
 	s.mu.Unlock()
-}
-
-// orDefault returns v, or def when v is zero.
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

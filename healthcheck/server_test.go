@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,24 +29,33 @@ import (
 // test instead of hanging it. Nothing waits for it to pass.
 const safety = 30 * time.Second
 
-// serve starts a server that the test closes when it ends.
+// serve starts a server that the test shuts down when it ends.
 func serve(t *testing.T, h *healthcheck.Health, cfg healthcheck.ServerConfig) *healthcheck.Server {
 	t.Helper()
-	s, err := h.Serve(cfg)
+	s, err := h.Start(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := s.Close(); err != nil && !errors.Is(err, healthcheck.ErrServerClosed) {
-			t.Errorf("Close: %v", err)
+		if err := s.Shutdown(context.Background()); err != nil && !errors.Is(err, healthcheck.ErrShutdown) {
+			t.Errorf("Shutdown: %v", err)
 		}
 	})
 	return s
 }
 
-func dial(t testing.TB, addr net.Addr) net.Conn {
+// network returns the network of an address Server.Addr returns: "unix"
+// for the path of a unix socket, else "tcp".
+func network(addr string) string {
+	if strings.Contains(addr, "/") {
+		return "unix"
+	}
+	return "tcp"
+}
+
+func dial(t testing.TB, addr string) net.Conn {
 	t.Helper()
-	conn, err := net.DialTimeout(addr.Network(), addr.String(), safety)
+	conn, err := net.DialTimeout(network(addr), addr, safety)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +75,7 @@ func readAll(t testing.TB, conn net.Conn) string {
 }
 
 // fetch connects to addr and returns the report.
-func fetch(t testing.TB, addr net.Addr) string {
+func fetch(t testing.TB, addr string) string {
 	t.Helper()
 	conn := dial(t, addr)
 	defer conn.Close()
@@ -74,7 +84,7 @@ func fetch(t testing.TB, addr net.Addr) string {
 
 // serverFrames find the goroutines of a Server in a stack dump, started or
 // not (one that has not started shows as the go statement's wrapper).
-var serverFrames = []string{"healthcheck.(*Server)", "healthcheck.(*Health).Serve"}
+var serverFrames = []string{"healthcheck.(*Server)", "healthcheck.(*Health).Start"}
 
 var statusLine = regexp.MustCompile(`^(GOOD|WARN|CRITICAL) up (\d+h)?(\d+m)?\d+s pid (\d+)$`)
 
@@ -118,9 +128,9 @@ func TestServeTCP(t *testing.T) {
 	h.Register("Rate Spot", healthcheck.Info(func() string { return "50.20/s" }))
 	s := serve(t, h, healthcheck.ServerConfig{Addr: "127.0.0.1:0"})
 
-	tcp, ok := s.Addr().(*net.TCPAddr)
-	if !ok || tcp.Port == 0 || !tcp.IP.IsLoopback() {
-		t.Fatalf("Addr() = %v", s.Addr())
+	tcp, err := netip.ParseAddrPort(s.Addr())
+	if err != nil || tcp.Port() == 0 || !tcp.Addr().IsLoopback() {
+		t.Fatalf("Addr() = %q", s.Addr())
 	}
 	report := fetch(t, s.Addr())
 	checkReport(t, report, healthcheck.Warn,
@@ -167,15 +177,15 @@ func TestServeUnix(t *testing.T) {
 	h.Register("db", fixed(healthcheck.Result{Value: "up"}, nil))
 	path := filepath.Join(t.TempDir(), "health.sock")
 	s := serve(t, h, healthcheck.ServerConfig{Unix: path}) // no TCP
-	if s.Addr().Network() != "unix" || s.Addr().String() != path {
-		t.Fatalf("Addr() = %v %v", s.Addr().Network(), s.Addr())
+	if s.Addr() != path {
+		t.Fatalf("Addr() = %q, want %q", s.Addr(), path)
 	}
 	checkReport(t, fetch(t, s.Addr()), healthcheck.Good, "GOOD db: up")
-	if err := s.Close(); err != nil {
+	if err := s.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the socket file is still there after Close: %v", err)
+		t.Errorf("the socket file is still there after Shutdown: %v", err)
 	}
 }
 
@@ -184,7 +194,7 @@ func TestServeTCPAndUnix(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "health.sock")
 	s := serve(t, h, healthcheck.ServerConfig{Addr: "127.0.0.1:0", Unix: path})
 	checkReport(t, fetch(t, s.Addr()), healthcheck.Good)
-	checkReport(t, fetch(t, &net.UnixAddr{Name: path, Net: "unix"}), healthcheck.Good)
+	checkReport(t, fetch(t, path), healthcheck.Good)
 }
 
 func TestServeUnixExisting(t *testing.T) {
@@ -203,7 +213,7 @@ func TestServeUnixExisting(t *testing.T) {
 	checkReport(t, fetch(t, s.Addr()), healthcheck.Good)
 
 	// A socket a live process listens on is not taken over.
-	if _, err := h.Serve(healthcheck.ServerConfig{Unix: stale}); err == nil || !strings.Contains(err.Error(), "in use") {
+	if _, err := h.Start(healthcheck.ServerConfig{Unix: stale}); err == nil || !strings.Contains(err.Error(), "in use") {
 		t.Errorf("serving on a live socket: %v", err)
 	}
 	checkReport(t, fetch(t, s.Addr()), healthcheck.Good) // and the live one still works
@@ -213,7 +223,7 @@ func TestServeUnixExisting(t *testing.T) {
 	if err := os.WriteFile(regular, []byte("keep me"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Serve(healthcheck.ServerConfig{Unix: regular}); err == nil || !strings.Contains(err.Error(), "not a socket") {
+	if _, err := h.Start(healthcheck.ServerConfig{Unix: regular}); err == nil || !strings.Contains(err.Error(), "not a socket") {
 		t.Errorf("serving on a regular file: %v", err)
 	}
 	if data, _ := os.ReadFile(regular); string(data) != "keep me" {
@@ -242,7 +252,7 @@ func TestServeConcurrentReaders(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range readers {
 		wg.Go(func() {
-			conn, err := net.DialTimeout("tcp", s.Addr().String(), safety)
+			conn, err := net.DialTimeout("tcp", s.Addr(), safety)
 			if err != nil {
 				errs[i] = err
 				return
@@ -428,59 +438,59 @@ func TestServeRefusesRemote(t *testing.T) {
 	h := newHealth(t, healthcheck.Config{})
 	for _, host := range loopbacktest.Hosts {
 		addr := host.Addr("0")
-		s, err := h.Serve(healthcheck.ServerConfig{Addr: addr})
+		s, err := h.Start(healthcheck.ServerConfig{Addr: addr})
 		switch {
 		case !host.Loopback && err == nil:
-			s.Close()
-			t.Errorf("Serve(%q) listened without AllowRemote", addr)
+			s.Shutdown(context.Background())
+			t.Errorf("Start(%q) listened without AllowRemote", addr)
 		case !host.Loopback && (!errors.Is(err, healthcheck.ErrNotLoopback) || !strings.Contains(err.Error(), "AllowRemote")):
-			t.Errorf("Serve(%q): %v; want ErrNotLoopback, and the error to name AllowRemote", addr, err)
+			t.Errorf("Start(%q): %v; want ErrNotLoopback, and the error to name AllowRemote", addr, err)
 		case host.Loopback && errors.Is(err, healthcheck.ErrNotLoopback):
-			t.Errorf("Serve(%q): %v", addr, err)
+			t.Errorf("Start(%q): %v", addr, err)
 		case host.Loopback && err != nil: // such as no IPv6 here
-			t.Logf("Serve(%q): %v (not available on this machine)", addr, err)
+			t.Logf("Start(%q): %v (not available on this machine)", addr, err)
 		case host.Loopback:
-			s.Close()
+			s.Shutdown(context.Background())
 		}
 	}
-	s, err := h.Serve(healthcheck.ServerConfig{Addr: "0.0.0.0:0", AllowRemote: true})
+	s, err := h.Start(healthcheck.ServerConfig{Addr: "0.0.0.0:0", AllowRemote: true})
 	if err != nil {
 		t.Fatalf("with AllowRemote: %v", err)
 	}
-	s.Close()
+	s.Shutdown(context.Background())
 }
 
 // TestServeDefaultAddr: a zero ServerConfig listens on 127.0.0.1:10001,
 // the loopback interface only. When another process holds that port, the
-// error shows the address Serve tried, which is as good a proof.
+// error shows the address Start tried, which is as good a proof.
 func TestServeDefaultAddr(t *testing.T) {
 	h := newHealth(t, healthcheck.Config{})
-	s, err := h.Serve(healthcheck.ServerConfig{})
+	s, err := h.Start(healthcheck.ServerConfig{})
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) && strings.Contains(err.Error(), "127.0.0.1:10001") {
-			t.Logf("the default port is in use, and Serve tried 127.0.0.1:10001: %v", err)
+			t.Logf("the default port is in use, and Start tried 127.0.0.1:10001: %v", err)
 			return
 		}
-		t.Fatalf("Serve with a zero ServerConfig: %v", err)
+		t.Fatalf("Start with a zero ServerConfig: %v", err)
 	}
-	defer s.Close()
-	if tcp, ok := s.Addr().(*net.TCPAddr); !ok || s.Addr().String() != "127.0.0.1:10001" || !tcp.IP.IsLoopback() {
-		t.Errorf("a zero ServerConfig listens on %v, want 127.0.0.1:10001", s.Addr())
+	defer s.Shutdown(context.Background())
+	if s.Addr() != "127.0.0.1:10001" {
+		t.Errorf("a zero ServerConfig listens on %q, want 127.0.0.1:10001", s.Addr())
 	}
 }
 
 func TestServeConfig(t *testing.T) {
 	h := newHealth(t, healthcheck.Config{})
-	_, err := h.Serve(healthcheck.ServerConfig{Addr: "127.0.0.1:0", MaxConns: -1, WriteTimeout: -time.Second})
+	_, err := h.Start(healthcheck.ServerConfig{Addr: "127.0.0.1:0", MaxConns: -1, WriteTimeout: -time.Second})
 	if err == nil || !strings.Contains(err.Error(), "MaxConns is -1") || !strings.Contains(err.Error(), "WriteTimeout is -1s") {
 		t.Errorf("invalid config: %v", err)
 	}
-	if _, err := h.Serve(healthcheck.ServerConfig{Addr: "no port"}); err == nil {
-		t.Error("Serve accepted an address without a port")
+	if _, err := h.Start(healthcheck.ServerConfig{Addr: "no port"}); err == nil {
+		t.Error("Start accepted an address without a port")
 	}
 	taken := serve(t, h, healthcheck.ServerConfig{Addr: "127.0.0.1:0"})
-	if _, err := h.Serve(healthcheck.ServerConfig{Addr: taken.Addr().String()}); err == nil {
-		t.Error("Serve listened on a port in use")
+	if _, err := h.Start(healthcheck.ServerConfig{Addr: taken.Addr()}); err == nil {
+		t.Error("Start listened on a port in use")
 	}
 	// When the unix socket fails, the TCP listener is closed again: its
 	// port can be bound at once.
@@ -490,25 +500,25 @@ func TestServeConfig(t *testing.T) {
 	}
 	addr := free.Addr().String()
 	free.Close()
-	_, err = h.Serve(healthcheck.ServerConfig{Addr: addr, Unix: filepath.Join(t.TempDir(), "no", "such", "dir.sock")})
+	_, err = h.Start(healthcheck.ServerConfig{Addr: addr, Unix: filepath.Join(t.TempDir(), "no", "such", "dir.sock")})
 	if err == nil {
-		t.Fatal("Serve listened on a unix socket in a missing directory")
+		t.Fatal("Start listened on a unix socket in a missing directory")
 	}
 	again, err := net.Listen("tcp", addr)
 	if err != nil {
-		t.Fatalf("the TCP listener of a failed Serve is still open: %v", err)
+		t.Fatalf("the TCP listener of a failed Start is still open: %v", err)
 	}
 	again.Close()
 }
 
-// TestServerClose: Close cuts short the reports in progress, waits for
-// every connection, and leaves no goroutine behind.
-func TestServerClose(t *testing.T) {
+// TestServerShutdown: Shutdown cuts short the reports in progress, waits
+// for every connection, and leaves no goroutine behind.
+func TestServerShutdown(t *testing.T) {
 	h := newHealth(t, healthcheck.Config{Service: "alerts", Release: "v42", CheckTimeout: time.Minute})
 	g := newGate(t)
 	h.Register("gate", g.Check)
 	path := filepath.Join(t.TempDir(), "health.sock")
-	s, err := h.Serve(healthcheck.ServerConfig{Addr: "127.0.0.1:0", Unix: path, MaxConns: 2, WriteTimeout: time.Second})
+	s, err := h.Start(healthcheck.ServerConfig{Addr: "127.0.0.1:0", Unix: path, MaxConns: 2, WriteTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -520,29 +530,29 @@ func TestServerClose(t *testing.T) {
 	}
 
 	start := time.Now()
-	if err := s.Close(); err != nil {
+	if err := s.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("Close took %v with WriteTimeout 1s", took)
+		t.Errorf("Shutdown took %v with WriteTimeout 1s", took)
 	}
 	// A goroutine that has signalled its end may still be returning, so
 	// give the stragglers a moment, as goleak does; none may be blocked.
 	if gs := testkit.WaitGoroutines(5*time.Second, serverFrames...); len(gs) > 0 {
-		t.Errorf("%d server goroutines outlived Close:\n%s", len(gs), strings.Join(gs, "\n\n"))
+		t.Errorf("%d server goroutines outlived Shutdown:\n%s", len(gs), strings.Join(gs, "\n\n"))
 	}
 	for _, conn := range waiting {
 		checkReport(t, readAll(t, conn), healthcheck.Critical, "CRITICAL report: not finished: the health server is closing")
 	}
-	if err := s.Close(); !errors.Is(err, healthcheck.ErrServerClosed) {
-		t.Errorf("second Close: %v, want ErrServerClosed", err)
+	if err := s.Shutdown(context.Background()); !errors.Is(err, healthcheck.ErrShutdown) {
+		t.Errorf("second Shutdown: %v, want ErrShutdown", err)
 	}
-	if conn, err := net.Dial("tcp", s.Addr().String()); err == nil {
+	if conn, err := net.Dial("tcp", s.Addr()); err == nil {
 		conn.Close()
-		t.Error("the server still accepts connections after Close")
+		t.Error("the server still accepts connections after Shutdown")
 	}
 	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the socket file is still there after Close: %v", err)
+		t.Errorf("the socket file is still there after Shutdown: %v", err)
 	}
 
 	// The report that was in flight ends once its check returns.
@@ -550,5 +560,44 @@ func TestServerClose(t *testing.T) {
 	if gs := testkit.WaitGoroutines(safety, "vitals/healthcheck."); len(gs) > 0 {
 		t.Errorf("%d goroutines outlived the check:\n%s", len(gs), strings.Join(gs, "\n\n"))
 	}
-	t.Logf("Close took %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("Shutdown took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// TestServerShutdownContextEnds: when Shutdown's context ends before the
+// connections being served are written to, Shutdown closes them then, not
+// at WriteTimeout, and says so with the context's error. Without
+// connections, an ended context is no error.
+func TestServerShutdownContextEnds(t *testing.T) {
+	h, _ := bigHealth(t, nil)
+	path := filepath.Join(t.TempDir(), "health.sock")
+	s, err := h.Start(healthcheck.ServerConfig{Unix: path, WriteTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dial(t, s.Addr()) // and do not read: the report is larger than the socket holds
+	testkit.Poll(t, safety, "the handler to block writing", func() bool { return blockedWriters() == 1 })
+
+	const wait = 200 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	start := time.Now()
+	err = s.Shutdown(ctx)
+	took := time.Since(start)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "1 connections were being served") {
+		t.Errorf("Shutdown: %v; want context.DeadlineExceeded and the connection it closed", err)
+	}
+	if took < wait || took > safety {
+		t.Errorf("Shutdown took %v with a context of %v and a WriteTimeout of a minute", took, wait)
+	}
+	if gs := testkit.WaitGoroutines(5*time.Second, serverFrames...); len(gs) > 0 {
+		t.Errorf("%d server goroutines outlived Shutdown:\n%s", len(gs), strings.Join(gs, "\n\n"))
+	}
+	if err := s.Shutdown(ctx); !errors.Is(err, healthcheck.ErrShutdown) {
+		t.Errorf("second Shutdown: %v, want ErrShutdown", err)
+	}
+
+	idle := serve(t, h, healthcheck.ServerConfig{Addr: "127.0.0.1:0"})
+	if err := idle.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown of a server without connections, with an ended context: %v", err)
+	}
 }

@@ -22,12 +22,12 @@ func serveHealth(t *testing.T, st healthcheck.Status) string {
 		return healthcheck.Result{Status: st, Value: "812 (warn > 500)"}
 	})
 	h.Register("Empty", func(context.Context) healthcheck.Result { return healthcheck.Result{} })
-	srv, err := h.Serve(healthcheck.ServerConfig{Addr: "127.0.0.1:0"})
+	srv, err := h.Start(healthcheck.ServerConfig{Addr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	return srv.Addr().String()
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return srv.Addr()
 }
 
 func TestHealth(t *testing.T) {
