@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vitals-go/vitals/compare"
+	"github.com/vitals-go/vitals/metrics"
 )
 
 // release inserts a vitals_releases row.
@@ -102,7 +105,7 @@ func cmpEnv(t *testing.T) (*rdEnv, map[string]map[string][]int64) {
 	return e, vals
 }
 
-func mustCompare(t *testing.T, r *Reader, e *rdEnv, q CompareQuery) *Comparison {
+func mustCompare(t *testing.T, r *Reader, e *rdEnv, q compare.Query) *compare.Comparison {
 	t.Helper()
 	c, err := r.Compare(e.ctx, q)
 	if err != nil {
@@ -113,7 +116,7 @@ func mustCompare(t *testing.T, r *Reader, e *rdEnv, q CompareQuery) *Comparison 
 
 // checkStats compares st with the merged distribution of values, over
 // cmpFlushes flushes from start.
-func checkStats(t *testing.T, label string, st Stats, values []int64, start time.Time) {
+func checkStats(t *testing.T, label string, st compare.Stats, values []int64, start time.Time) {
 	t.Helper()
 	d := dist(values...)
 	end := start.Add((cmpFlushes - 1) * 10 * time.Second)
@@ -174,8 +177,8 @@ func TestCompareReleases(t *testing.T) {
 	}
 
 	// Merged: one line, both hosts and both stages.
-	c := mustCompare(t, r, e, CompareQuery{Service: "api", Metric: "stage.latency",
-		Before: Side{Release: "v1"}, After: Side{Release: "v2"}})
+	c := mustCompare(t, r, e, compare.Query{Service: "api", Metric: "stage.latency",
+		Before: compare.Side{Release: "v1"}, After: compare.Side{Release: "v2"}})
 	if c.Unit != time.Nanosecond || len(c.Series) != 1 || len(c.Series[0].Tags) != 0 {
 		t.Fatalf("Compare v1 v2: Unit %v, %d lines (%+v); want 1ns, one line without tags", c.Unit, len(c.Series), c.Series)
 	}
@@ -185,12 +188,12 @@ func TestCompareReleases(t *testing.T) {
 	if p := line.Changes["p50"]; math.Abs(line.After.P50/line.Before.P50-2) > 0.02 || math.Abs(p.Rel-1) > 0.02 || !p.Significant {
 		t.Errorf("p50 %v -> %v, change %+v; want doubled, Rel about 1, significant", line.Before.P50, line.After.P50, p)
 	}
-	for _, f := range []string{"mean", "p50", "p95", "p99", "p999", "max"} {
+	for _, f := range []compare.Field{compare.FieldMean, compare.FieldP50, compare.FieldP95, compare.FieldP99, compare.FieldP999, compare.FieldMax} {
 		if ch := line.Changes[f]; math.Abs(ch.Rel-1) > 0.02 || !ch.Significant {
 			t.Errorf("%s: %+v, want Rel about 1, significant", f, ch)
 		}
 	}
-	for _, f := range []string{"count", "rate"} {
+	for _, f := range []compare.Field{compare.FieldCount, compare.FieldRate} {
 		if ch := line.Changes[f]; ch.Abs != 0 || ch.Rel != 0 || ch.Significant {
 			t.Errorf("%s: %+v, want no change", f, ch)
 		}
@@ -204,8 +207,8 @@ func TestCompareReleases(t *testing.T) {
 	}
 
 	// Per series: one line per stage, hosts merged.
-	c = mustCompare(t, r, e, CompareQuery{Service: "api", Metric: "stage.latency", PerSeries: true,
-		Before: Side{Release: "v1"}, After: Side{Release: "v2"}})
+	c = mustCompare(t, r, e, compare.Query{Service: "api", Metric: "stage.latency", PerSeries: true,
+		Before: compare.Side{Release: "v1"}, After: compare.Side{Release: "v2"}})
 	if len(c.Series) != 2 || c.Series[0].Tags["stage"] != "exec" || c.Series[1].Tags["stage"] != "plan" ||
 		len(c.Series[0].Tags) != 1 || len(c.Series[1].Tags) != 1 {
 		t.Fatalf("per series: %d lines %+v; want stage=exec, stage=plan", len(c.Series), c.Series)
@@ -219,16 +222,16 @@ func TestCompareReleases(t *testing.T) {
 		}
 	}
 	// The plan stage alone, by tag filter: p50 near 1020, then 2040.
-	c = mustCompare(t, r, e, CompareQuery{Service: "api", Metric: "stage.latency", Tags: map[string]string{"stage": "plan"},
-		Before: Side{Release: "v1"}, After: Side{Release: "v2"}})
+	c = mustCompare(t, r, e, compare.Query{Service: "api", Metric: "stage.latency", Tags: metrics.Tags{"stage": "plan"},
+		Before: compare.Side{Release: "v1"}, After: compare.Side{Release: "v2"}})
 	if l := c.Series[0]; math.Abs(l.Before.P50/1020-1) > 0.02 || math.Abs(l.After.P50/2040-1) > 0.02 {
 		t.Errorf("plan: p50 %v -> %v, want about 1020 -> 2040 (rank 300 of 600 is in the third 120 of the values near 1000)", l.Before.P50, l.After.P50)
 	}
 
 	// Windows instead of releases: the same data, so the same numbers.
-	w := mustCompare(t, r, e, CompareQuery{Service: "api", Metric: "stage.latency",
-		Before: Side{From: cmpBase, To: cmpBase.Add(time.Minute)},
-		After:  Side{From: cmpBase.Add(time.Hour), To: cmpBase.Add(time.Hour + time.Minute)}})
+	w := mustCompare(t, r, e, compare.Query{Service: "api", Metric: "stage.latency",
+		Before: compare.Side{From: cmpBase, To: cmpBase.Add(time.Minute)},
+		After:  compare.Side{From: cmpBase.Add(time.Hour), To: cmpBase.Add(time.Hour + time.Minute)}})
 	if len(w.Series) != 1 {
 		t.Fatalf("windows: %d lines", len(w.Series))
 	}
@@ -238,15 +241,15 @@ func TestCompareReleases(t *testing.T) {
 		t.Errorf("windows: p50 %+v, query %+v; want %+v as by release", w.Series[0].Changes["p50"], w.Query, line.Changes["p50"])
 	}
 	// A window that cuts the release: its first 3 flushes only.
-	w = mustCompare(t, r, e, CompareQuery{Service: "api", Metric: "stage.latency",
-		Before: Side{From: cmpBase, To: cmpBase.Add(30 * time.Second)}, After: Side{Release: "v2"}})
+	w = mustCompare(t, r, e, compare.Query{Service: "api", Metric: "stage.latency",
+		Before: compare.Side{From: cmpBase, To: cmpBase.Add(30 * time.Second)}, After: compare.Side{Release: "v2"}})
 	if b := w.Series[0].Before; b.Intervals != 3 || b.Count != 3*200 || !b.End.Equal(cmpBase.Add(20*time.Second)) {
 		t.Errorf("half window: %+v, want 3 intervals of 200 values", b)
 	}
 
 	// Omitted sides: the last two releases, v2 and v3; v3 differs from v2
 	// by a jitter of at most 0.3%, within the noise.
-	c = mustCompare(t, r, e, CompareQuery{Service: "api", Metric: "stage.latency"})
+	c = mustCompare(t, r, e, compare.Query{Service: "api", Metric: "stage.latency"})
 	if c.Query.Before.Release != "v2" || c.Query.After.Release != "v3" || len(c.Series) != 1 {
 		t.Fatalf("omitted sides resolved to %+v, %d lines; want v2, v3", c.Query, len(c.Series))
 	}
@@ -254,7 +257,7 @@ func TestCompareReleases(t *testing.T) {
 	for f, ch := range c.Series[0].Changes {
 		if ch.Significant || math.Abs(ch.Rel) > 0.01 {
 			t.Errorf("v2 -> v3 %s: %+v (%v -> %v), want a change under 1%%, not significant", f, ch,
-				fieldValues(c.Series[0].Before)[f], fieldValues(c.Series[0].After)[f])
+				c.Series[0].Before.Value(f), c.Series[0].After.Value(f))
 		}
 	}
 }
@@ -290,7 +293,7 @@ func TestCompareMergedPercentiles(t *testing.T) {
 		e.release(t, "web", version, "a", 1, start)
 	}
 	r := e.reader(t)
-	c := mustCompare(t, r, e, CompareQuery{Service: "web", Metric: "req.latency"})
+	c := mustCompare(t, r, e, compare.Query{Service: "web", Metric: "req.latency"})
 	st := c.Series[0].Before
 	avg := (stored[0] + stored[1] + stored[2]) / 3
 	if st.P99 != 10 || avg != 340 {
@@ -304,20 +307,6 @@ func TestCompareMergedPercentiles(t *testing.T) {
 	// The per-interval p99s, the noise of the p99, are those stored.
 	if st.Dist.Count != 1000 || st.Max != 1000 || st.Intervals != 3 {
 		t.Errorf("Before = %+v", st)
-	}
-	var g group
-	for i, at := range []time.Duration{0, 10 * time.Second, 20 * time.Second} {
-		vs := fast
-		if i == 2 {
-			vs = slow
-		}
-		dd := dist(vs...)
-		g.flushes = append(g.flushes, flush{ts: cmpBase.Add(at), count: dd.Count, sum: dd.Sum, buckets: dd.Buckets})
-		g.flushes[i].min.Int64, g.flushes[i].min.Valid = dd.Min, true
-		g.flushes[i].max.Int64, g.flushes[i].max.Valid = dd.Max, true
-	}
-	if n := g.noise(10*time.Second, true)["p99"]; len(n) != 3 || (n[0]+n[1]+n[2])/3 != avg {
-		t.Errorf("per-interval p99s %v, want the stored ones %v", n, stored)
 	}
 }
 
@@ -341,7 +330,7 @@ func TestCompareCounter(t *testing.T) {
 		e.release(t, "q", version, "a", 1, start)
 	}
 	r := e.reader(t)
-	c := mustCompare(t, r, e, CompareQuery{Service: "q", Metric: "jobs.done"})
+	c := mustCompare(t, r, e, compare.Query{Service: "q", Metric: "jobs.done"})
 	l := c.Series[0]
 	if l.Before.Count != 48 || l.After.Count != 96 || !near(l.Before.Rate, 48.0/30) || l.Before.Intervals != 3 {
 		t.Errorf("counter: before %+v, after %+v; want 48 and 96 events over 30 s", l.Before, l.After)
@@ -351,34 +340,10 @@ func TestCompareCounter(t *testing.T) {
 	}
 	// A window sees the increases after its first flush only: a 10 + 10,
 	// b 10 + 3 (the restart).
-	w := mustCompare(t, r, e, CompareQuery{Service: "q", Metric: "jobs.done",
-		Before: Side{From: cmpBase, To: cmpBase.Add(time.Minute)}, After: Side{Release: "v2"}})
+	w := mustCompare(t, r, e, compare.Query{Service: "q", Metric: "jobs.done",
+		Before: compare.Side{From: cmpBase, To: cmpBase.Add(time.Minute)}, After: compare.Side{Release: "v2"}})
 	if w.Series[0].Before.Count != 20+13 {
 		t.Errorf("counter window: %+v, want 33 events", w.Series[0].Before)
-	}
-}
-
-func TestCompareChange(t *testing.T) {
-	t.Parallel()
-	noisy := []float64{90, 110, 90, 110} // s = 10
-	for _, tc := range []struct {
-		before, after float64
-		noise         []float64
-		want          Change
-	}{
-		{0, 0, nil, Change{}},
-		{0, 5, nil, Change{Abs: 5, Significant: true}},
-		{100, 104, nil, Change{Abs: 4, Rel: 0.04}},
-		{100, 106, nil, Change{Abs: 6, Rel: 0.06, Significant: true}},
-		{100, 94, []float64{1, 2}, Change{Abs: -6, Rel: -0.06, Significant: true}}, // 2 intervals: the 5% rule alone
-		{100, 125, noisy, Change{Abs: 25, Rel: 0.25}},                              // within 3 s
-		{100, 131, noisy, Change{Abs: 31, Rel: 0.31, Significant: true}},
-		{100, 69, noisy, Change{Abs: -31, Rel: -0.31, Significant: true}},
-	} {
-		if got := change(tc.before, tc.after, tc.noise); !near(got.Abs, tc.want.Abs) || !near(got.Rel, tc.want.Rel) ||
-			got.Significant != tc.want.Significant {
-			t.Errorf("change(%v, %v, %v) = %+v, want %+v", tc.before, tc.after, tc.noise, got, tc.want)
-		}
 	}
 }
 
@@ -391,36 +356,36 @@ func TestCompareErrors(t *testing.T) {
 	e.point(t, g, cmpBase, cols{"value": 3.0})
 	e.release(t, "solo", "v1", "a", 1, cmpBase)
 	r := e.reader(t)
-	rel := func(v string) Side { return Side{Release: v} }
-	win := Side{From: cmpBase, To: cmpBase.Add(time.Minute)}
+	rel := func(v string) compare.Side { return compare.Side{Release: v} }
+	win := compare.Side{From: cmpBase, To: cmpBase.Add(time.Minute)}
 	for _, tc := range []struct {
 		name string
-		q    CompareQuery
+		q    compare.Query
 		is   error
 		want string
 	}{
-		{"no service", CompareQuery{Metric: "stage.latency"}, ErrInvalidQuery, "Service is required"},
-		{"no metric", CompareQuery{Service: "solo"}, ErrInvalidQuery, "Metric is required"},
-		{"one release", CompareQuery{Service: "solo", Metric: "stage.latency"}, ErrInvalidQuery, "fewer than two"},
-		{"no releases", CompareQuery{Service: "none", Metric: "stage.latency"}, ErrInvalidQuery, `service "none" has 0 release(s)`},
-		{"one side", CompareQuery{Service: "solo", Metric: "stage.latency", Before: rel("v1")}, ErrInvalidQuery, "both Before and After"},
-		{"release and window", CompareQuery{Service: "solo", Metric: "stage.latency", Before: rel("v1"),
-			After: Side{Release: "v1", From: cmpBase, To: cmpBase.Add(time.Minute)}}, ErrInvalidQuery, `After has both a Release ("v1") and a window`},
-		{"From == To", CompareQuery{Service: "solo", Metric: "stage.latency", Before: Side{From: cmpBase, To: cmpBase}, After: rel("v1")},
-			ErrInvalidQuery, "Before: From (2024-03-01T12:00:00Z) is not before To"},
-		{"From > To", CompareQuery{Service: "solo", Metric: "stage.latency", Before: rel("v1"), After: Side{From: cmpBase.Add(time.Minute), To: cmpBase}},
-			ErrInvalidQuery, "After: From"},
-		{"half window", CompareQuery{Service: "solo", Metric: "stage.latency", Before: Side{From: cmpBase}, After: rel("v1")},
-			ErrInvalidQuery, "needs both From and To"},
-		{"gauge", CompareQuery{Service: "solo", Metric: "queue.depth", Before: rel("v1"), After: rel("v1")}, ErrInvalidQuery, "is a gauge"},
-		{"unknown metric", CompareQuery{Service: "solo", Metric: "nope", Before: rel("v1"), After: rel("v1")},
-			ErrNoSeries, `metric "nope" of service "solo"`},
-		{"unknown tags", CompareQuery{Service: "solo", Metric: "stage.latency", Tags: map[string]string{"stage": "x"}, Before: rel("v1"), After: rel("v1")},
-			ErrNoSeries, `metric "stage.latency" of service "solo" with tags map[stage:x]`},
-		{"release without data", CompareQuery{Service: "solo", Metric: "stage.latency", Before: rel("v1"), After: rel("v9")},
-			ErrNoSeries, `release "v9" of service "solo" has no data for metric "stage.latency"`},
-		{"window without data", CompareQuery{Service: "solo", Metric: "stage.latency", Before: rel("v1"),
-			After: Side{From: cmpBase.Add(time.Hour), To: cmpBase.Add(2 * time.Hour)}}, ErrNoSeries, "no data for metric \"stage.latency\" of service \"solo\" in the window"},
+		{"no service", compare.Query{Metric: "stage.latency"}, compare.ErrInvalidQuery, "Service is required"},
+		{"no metric", compare.Query{Service: "solo"}, compare.ErrInvalidQuery, "Metric is required"},
+		{"one release", compare.Query{Service: "solo", Metric: "stage.latency"}, compare.ErrInvalidQuery, "fewer than two"},
+		{"no releases", compare.Query{Service: "none", Metric: "stage.latency"}, compare.ErrInvalidQuery, `service "none" has 0 release(s)`},
+		{"one side", compare.Query{Service: "solo", Metric: "stage.latency", Before: rel("v1")}, compare.ErrInvalidQuery, "both Before and After"},
+		{"release and window", compare.Query{Service: "solo", Metric: "stage.latency", Before: rel("v1"),
+			After: compare.Side{Release: "v1", From: cmpBase, To: cmpBase.Add(time.Minute)}}, compare.ErrInvalidQuery, `After has both a Release ("v1") and a window`},
+		{"From == To", compare.Query{Service: "solo", Metric: "stage.latency", Before: compare.Side{From: cmpBase, To: cmpBase}, After: rel("v1")},
+			compare.ErrInvalidQuery, "Before: From (2024-03-01T12:00:00Z) is not before To"},
+		{"From > To", compare.Query{Service: "solo", Metric: "stage.latency", Before: rel("v1"), After: compare.Side{From: cmpBase.Add(time.Minute), To: cmpBase}},
+			compare.ErrInvalidQuery, "After: From"},
+		{"half window", compare.Query{Service: "solo", Metric: "stage.latency", Before: compare.Side{From: cmpBase}, After: rel("v1")},
+			compare.ErrInvalidQuery, "needs both From and To"},
+		{"gauge", compare.Query{Service: "solo", Metric: "queue.depth", Before: rel("v1"), After: rel("v1")}, compare.ErrInvalidQuery, "is a gauge"},
+		{"unknown metric", compare.Query{Service: "solo", Metric: "nope", Before: rel("v1"), After: rel("v1")},
+			compare.ErrNoData, `no data for metric "nope" of service "solo": it has no series (schema "rd_`},
+		{"unknown tags", compare.Query{Service: "solo", Metric: "stage.latency", Tags: metrics.Tags{"stage": "x"}, Before: rel("v1"), After: rel("v1")},
+			compare.ErrNoData, `metric "stage.latency" of service "solo" with tags map[stage:x]`},
+		{"release without data", compare.Query{Service: "solo", Metric: "stage.latency", Before: rel("v1"), After: rel("v9")},
+			compare.ErrNoData, `no data for metric "stage.latency" of service "solo" in release "v9" (schema "rd_`},
+		{"window without data", compare.Query{Service: "solo", Metric: "stage.latency", Before: rel("v1"),
+			After: compare.Side{From: cmpBase.Add(time.Hour), To: cmpBase.Add(2 * time.Hour)}}, compare.ErrNoData, "no data for metric \"stage.latency\" of service \"solo\" in the window"},
 	} {
 		_, err := r.Compare(e.ctx, tc.q)
 		if !errors.Is(err, tc.is) || !strings.Contains(err.Error(), tc.want) {
@@ -431,8 +396,8 @@ func TestCompareErrors(t *testing.T) {
 		t.Errorf("Releases(\"\"): %v, want ErrInvalidQuery", err)
 	}
 	// The same release on both sides: no change.
-	c := mustCompare(t, r, e, CompareQuery{Service: "solo", Metric: "stage.latency", Before: rel("v1"), After: win})
-	if ch := c.Series[0].Changes["p50"]; ch != (Change{}) || c.Series[0].Before.Intervals != 1 {
+	c := mustCompare(t, r, e, compare.Query{Service: "solo", Metric: "stage.latency", Before: rel("v1"), After: win})
+	if ch := c.Series[0].Changes["p50"]; ch != (compare.Change{}) || c.Series[0].Before.Intervals != 1 {
 		t.Errorf("v1 against its own window: %+v", c.Series[0])
 	}
 }
@@ -463,15 +428,15 @@ func TestCompareNoise(t *testing.T) {
 		e.release(t, "n", v.version, "a", 1, start)
 	}
 	r := e.reader(t)
-	c := mustCompare(t, r, e, CompareQuery{Service: "n", Metric: "noisy.latency", Before: Side{Release: "v1"}, After: Side{Release: "v2"}})
+	c := mustCompare(t, r, e, compare.Query{Service: "n", Metric: "noisy.latency", Before: compare.Side{Release: "v1"}, After: compare.Side{Release: "v2"}})
 	l := c.Series[0]
-	for _, f := range []string{"mean", "p50", "p95", "max"} {
+	for _, f := range []compare.Field{compare.FieldMean, compare.FieldP50, compare.FieldP95, compare.FieldMax} {
 		if ch := l.Changes[f]; ch.Significant || math.Abs(ch.Rel-0.1) > 0.02 {
 			t.Errorf("v1 -> v2 %s: %+v, want about +10%%, within 3 s (s = 200): not significant", f, ch)
 		}
 	}
-	c = mustCompare(t, r, e, CompareQuery{Service: "n", Metric: "noisy.latency", Before: Side{Release: "v1"}, After: Side{Release: "v3"}})
-	for _, f := range []string{"mean", "p50", "p95", "max"} {
+	c = mustCompare(t, r, e, compare.Query{Service: "n", Metric: "noisy.latency", Before: compare.Side{Release: "v1"}, After: compare.Side{Release: "v3"}})
+	for _, f := range []compare.Field{compare.FieldMean, compare.FieldP50, compare.FieldP95, compare.FieldMax} {
 		if ch := c.Series[0].Changes[f]; !ch.Significant || math.Abs(ch.Rel-1) > 0.02 {
 			t.Errorf("v1 -> v3 %s: %+v, want doubled, significant", f, ch)
 		}

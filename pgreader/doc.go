@@ -1,6 +1,7 @@
 // Package pgreader reads back the tables that the PostgreSQL exporter
 // (exporters/postgres) writes: the series, their points downsampled over a
-// time range, and the releases of a service. It is for the programs that
+// time range, the releases of a service, and the comparison of two
+// releases (as the Source of package compare). It is for the programs that
 // look at the metrics (a CLI, a dashboard), not the services that record
 // them: it never writes.
 //
@@ -54,7 +55,9 @@
 // SQL to at most RangeQuery.MaxPoints steps, with quantiles computed from
 // the merged histogram buckets of every interval and host of a step,
 // never by averaging stored percentiles. Reader.Releases lists the
-// versions of a service that exporters recorded.
+// versions of a service that exporters recorded, and Reader.Compare
+// compares a metric between two of them, or two time windows, with the
+// statistics of package compare, from one snapshot of the database.
 //
 // Every query resolves series ids in vitals_series first, then reads
 // vitals_points with series_id = ANY(ids), so that it also runs on a

@@ -19,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/vitals-go/vitals/compare"
 	"github.com/vitals-go/vitals/metrics"
 	"github.com/vitals-go/vitals/pgreader"
 )
@@ -51,7 +52,7 @@ type chart struct {
 // loadChart reads what the chart of cmp needs: the quantiles over the span
 // of both sides (one Range of every matching series, whatever its release,
 // at most 500 points) and the distributions of the sides.
-func loadChart(ctx context.Context, r *pgreader.Reader, cmp *pgreader.Comparison, sides [2]side) (*chart, error) {
+func loadChart(ctx context.Context, r *pgreader.Reader, cmp *compare.Comparison, sides [2]side) (*chart, error) {
 	ch := &chart{sides: sides, unit: cmp.Unit}
 	q := cmp.Query
 	ch.title = q.Service + " " + q.Metric
@@ -60,7 +61,7 @@ func loadChart(ctx context.Context, r *pgreader.Reader, cmp *pgreader.Comparison
 	}
 	var from, to time.Time
 	for _, sc := range cmp.Series {
-		for i, st := range [2]pgreader.Stats{sc.Before, sc.After} {
+		for i, st := range [2]compare.Stats{sc.Before, sc.After} {
 			ch.dists[i] = ch.dists[i].Merge(st.Dist)
 			if st.Intervals == 0 {
 				continue

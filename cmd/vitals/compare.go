@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/vitals-go/vitals/compare"
 	"github.com/vitals-go/vitals/metrics"
 	"github.com/vitals-go/vitals/pgreader"
 )
@@ -31,7 +32,7 @@ flags:`
 // compareArgs is the parsed command line of `vitals compare`.
 type compareArgs struct {
 	postgresURL, schema string
-	query               pgreader.CompareQuery
+	query               compare.Query
 	svg, png            string
 	timeout             time.Duration
 }
@@ -122,7 +123,7 @@ func parseCompareArgs(args []string, stderr io.Writer) (*compareArgs, error) {
 	if a.query.After, err = parseSide("after", after, afterWin); err != nil {
 		return nil, err
 	}
-	if (a.query.Before == pgreader.Side{}) != (a.query.After == pgreader.Side{}) {
+	if (a.query.Before == compare.Side{}) != (a.query.After == compare.Side{}) {
 		return nil, usagef("give both sides (-before/-before-window and -after/-after-window), or neither for the last two releases")
 	}
 	return &a, nil
@@ -130,20 +131,20 @@ func parseCompareArgs(args []string, stderr io.Writer) (*compareArgs, error) {
 
 // parseSide returns the side given by -name (a release) or -name-window
 // (FROM,TO), the zero Side when neither is set.
-func parseSide(name, release, window string) (pgreader.Side, error) {
+func parseSide(name, release, window string) (compare.Side, error) {
 	switch {
 	case release != "" && window != "":
-		return pgreader.Side{}, usagef("-%s and -%s-window both set; give one", name, name)
+		return compare.Side{}, usagef("-%s and -%s-window both set; give one", name, name)
 	case release != "":
-		return pgreader.Side{Release: release}, nil
+		return compare.Side{Release: release}, nil
 	case window == "":
-		return pgreader.Side{}, nil
+		return compare.Side{}, nil
 	}
 	from, to, ok := strings.Cut(window, ",")
 	if !ok {
-		return pgreader.Side{}, usagef("-%s-window: want FROM,TO in RFC 3339 (2006-01-02T15:04:05Z), got %q", name, window)
+		return compare.Side{}, usagef("-%s-window: want FROM,TO in RFC 3339 (2006-01-02T15:04:05Z), got %q", name, window)
 	}
-	var s pgreader.Side
+	var s compare.Side
 	var err error
 	if s.From, err = time.Parse(time.RFC3339, strings.TrimSpace(from)); err != nil {
 		return s, usagef("-%s-window: FROM: %v", name, err)
@@ -160,8 +161,8 @@ func parseSide(name, release, window string) (pgreader.Side, error) {
 // explainCompareError adds to a Compare error what the database holds
 // instead: the metrics of the service when the metric is unknown, the
 // releases when a release has no data or there are fewer than two.
-func explainCompareError(ctx context.Context, r *pgreader.Reader, q pgreader.CompareQuery, err error) error {
-	if !errors.Is(err, pgreader.ErrNoSeries) && !errors.Is(err, pgreader.ErrInvalidQuery) {
+func explainCompareError(ctx context.Context, r *pgreader.Reader, q compare.Query, err error) error {
+	if !errors.Is(err, compare.ErrNoData) && !errors.Is(err, compare.ErrInvalidQuery) {
 		return err
 	}
 	ofService := metrics.Tags{"service": q.Service}

@@ -16,7 +16,7 @@
 // rate, mean, p50, p95, p99, p999, max), the value before and after, the
 // change and the relative change. A counter or meter gets count and rate
 // only. "!!" flags a change that stands out from the interval-to-interval
-// noise of the before side (postgres.Reader.Compare says exactly how).
+// noise of the before side (compare.Compare says exactly how).
 // Durations of timers are printed in the largest unit that keeps three
 // significant digits (850µs, 10.2ms, 1.5s).
 //

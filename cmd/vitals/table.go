@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/vitals-go/vitals/compare"
+	"github.com/vitals-go/vitals/metrics"
 	"github.com/vitals-go/vitals/pgreader"
 )
 
@@ -33,7 +35,7 @@ func (s side) label() string {
 
 // describeSides returns the before and after sides of cmp, with the host
 // counts and start times of releases found in releases.
-func describeSides(cmp *pgreader.Comparison, releases []pgreader.Release) [2]side {
+func describeSides(cmp *compare.Comparison, releases []pgreader.Release) [2]side {
 	sides := [2]side{
 		{name: "before", release: cmp.Query.Before.Release, from: cmp.Query.Before.From, to: cmp.Query.Before.To},
 		{name: "after", release: cmp.Query.After.Release, from: cmp.Query.After.From, to: cmp.Query.After.To},
@@ -51,11 +53,12 @@ func describeSides(cmp *pgreader.Comparison, releases []pgreader.Release) [2]sid
 
 // fields are the rows of a comparison block, in order. A block shows the
 // ones its Changes hold (counters and meters have count and rate only).
-var fields = []string{"count", "rate", "mean", "p50", "p95", "p99", "p999", "max"}
+var fields = []compare.Field{compare.FieldCount, compare.FieldRate, compare.FieldMean,
+	compare.FieldP50, compare.FieldP95, compare.FieldP99, compare.FieldP999, compare.FieldMax}
 
 // writeComparison writes cmp as a table: a header naming the metric and
 // the sides, then one block per series line.
-func writeComparison(w io.Writer, cmp *pgreader.Comparison, sides [2]side) error {
+func writeComparison(w io.Writer, cmp *compare.Comparison, sides [2]side) error {
 	q := cmp.Query
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", q.Service, q.Metric)
@@ -99,7 +102,7 @@ func writeComparison(w io.Writer, cmp *pgreader.Comparison, sides [2]side) error
 			if !ok {
 				continue
 			}
-			bv, av := statValue(sc.Before, f), statValue(sc.After, f)
+			bv, av := sc.Before.Value(f), sc.After.Value(f)
 			flag := ""
 			if c.Significant {
 				flag, significant = "  !!", true
@@ -118,29 +121,6 @@ func writeComparison(w io.Writer, cmp *pgreader.Comparison, sides [2]side) error
 	return tw.Flush()
 }
 
-// statValue returns the field of s named f (one of fields).
-func statValue(s pgreader.Stats, f string) float64 {
-	switch f {
-	case "count":
-		return float64(s.Count)
-	case "rate":
-		return s.Rate
-	case "mean":
-		return s.Mean
-	case "p50":
-		return s.P50
-	case "p95":
-		return s.P95
-	case "p99":
-		return s.P99
-	case "p999":
-		return s.P999
-	case "max":
-		return float64(s.Max)
-	}
-	return math.NaN()
-}
-
 // unitName names a unit of time as a duration's text does: ns, µs, ms, s.
 func unitName(unit time.Duration) string {
 	return strings.TrimPrefix(unit.String(), "1")
@@ -149,14 +129,14 @@ func unitName(unit time.Duration) string {
 // formatValue formats the value v of field f: a count as an integer, a rate
 // per second, durations (values in a unit of time) human-readably, other
 // values as plain numbers. A change (signed) starts with + or -.
-func formatValue(f string, unit time.Duration, v float64, signed bool) string {
+func formatValue(f compare.Field, unit time.Duration, v float64, signed bool) string {
 	var s string
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return "-"
-	case f == "count":
+	case f == compare.FieldCount:
 		s = strconv.FormatFloat(math.Abs(v), 'f', 0, 64)
-	case f == "rate":
+	case f == compare.FieldRate:
 		s = formatNumber(math.Abs(v)) + "/s"
 	case unit > 0:
 		s = formatNanos(math.Abs(v) * float64(unit))
@@ -248,7 +228,7 @@ func shortDuration(d time.Duration) string {
 }
 
 // formatTags formats tags as "k=v k=v", sorted by key.
-func formatTags(tags map[string]string) string {
+func formatTags(tags metrics.Tags) string {
 	keys := make([]string, 0, len(tags))
 	for k := range tags {
 		keys = append(keys, k)

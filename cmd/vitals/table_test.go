@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vitals-go/vitals/compare"
 	"github.com/vitals-go/vitals/metrics"
 	"github.com/vitals-go/vitals/pgreader"
 )
 
 func TestFormatValue(t *testing.T) {
 	for _, tc := range []struct {
-		field  string
+		field  compare.Field
 		unit   time.Duration
 		v      float64
 		signed bool
@@ -61,17 +62,17 @@ func TestFormatRel(t *testing.T) {
 // blocks name their tags, and the columns line up.
 func TestWriteComparison(t *testing.T) {
 	from := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
-	cmp := &pgreader.Comparison{
-		Query: pgreader.CompareQuery{Service: "alerts", Metric: "jobs.done", PerSeries: true,
-			Before: pgreader.Side{Release: "v41", From: from, To: from.Add(time.Hour)},
-			After:  pgreader.Side{From: from.Add(2 * time.Hour), To: from.Add(3 * time.Hour)}},
-		Series: []pgreader.SeriesComparison{{
+	cmp := &compare.Comparison{
+		Query: compare.Query{Service: "alerts", Metric: "jobs.done", PerSeries: true,
+			Before: compare.Side{Release: "v41", From: from, To: from.Add(time.Hour)},
+			After:  compare.Side{From: from.Add(2 * time.Hour), To: from.Add(3 * time.Hour)}},
+		Series: []compare.Line{{
 			Tags:   metrics.Tags{"queue": "base"},
-			Before: pgreader.Stats{Intervals: 360, Count: 3600, Rate: 1},
-			After:  pgreader.Stats{Intervals: 360, Count: 7200, Rate: 2},
-			Changes: map[string]pgreader.Change{
-				"count": {Abs: 3600, Rel: 1, Significant: true},
-				"rate":  {Abs: 1, Rel: 1},
+			Before: compare.Stats{Intervals: 360, Count: 3600, Rate: 1},
+			After:  compare.Stats{Intervals: 360, Count: 7200, Rate: 2},
+			Changes: map[compare.Field]compare.Change{
+				compare.FieldCount: {Abs: 3600, Rel: 1, Significant: true},
+				compare.FieldRate:  {Abs: 1, Rel: 1},
 			},
 		}},
 	}
