@@ -50,9 +50,11 @@ package metrics
 // (64 B each). Counters are 16 bits, two to an atomic uint32 word (a full
 // counter spills 1<<15 counts into 64-bit spill counters allocated for the
 // octave on first use), and a chunk is two 64-byte cache lines, each with the
-// sum of the values counted in it: 128 B. A latency distribution spanning
-// 1 µs..10 s (25 octaves, 4 groups) thus retains 144 (the 136 B distribution
-// in its allocation size class) + 4*64 + 25*128 = 3600 B (3,599 measured by
+// sum of the values counted in it: 128 B. (The zero bucket is counted as
+// sub-bucket 0 of an octave 0, whose chunk only distributions that record
+// values <= 0 allocate.) A latency distribution spanning 1 µs..10 s (25
+// octaves, 4 groups) thus retains 128 (the 120 B distribution in its
+// allocation size class) + 4*64 + 25*128 = 3584 B (3,583 measured by
 // TestDistributionMemory).
 // Coarser sub-buckets would break the 1% target; finer ones would break the
 // 4 KiB budget.

@@ -303,20 +303,17 @@ type distGroup [8]atomic.Pointer[distChunk]
 // then the sum, then min and max; collect swaps min and max, then reads each
 // octave's sums before it swaps its counters, so an interval's sum only
 // contains values counted in it or before), but over all intervals nothing
-// is lost or counted twice. An interval's Min and Max are kept within the bounds of its
-// first and last non-empty buckets.
+// is lost or counted twice. An interval's Min and Max are kept within the
+// bounds of its first and last non-empty buckets.
 //
 // The zero value is ready to use. A distribution must not be copied after
-// first use. It is 136 B; a latency distribution spanning 1 µs..10 s in
+// first use. It is 120 B; a latency distribution spanning 1 µs..10 s in
 // nanoseconds retains about 3.5 KiB in total (see buckets.go).
 type distribution struct {
 	groups [8]atomic.Pointer[distGroup] // octave o is at groups[o>>3][o&7]
 	min    atomic.Uint64                // interval min, distEncodeMin; 0 when empty
 	max    atomic.Uint64                // interval max, distEncodeMax; 0 when empty
 	live   atomic.Uint64                // bit o: octave o was recorded into since the last collect
-
-	zero    atomic.Uint64 // count of the zero bucket (v <= 0)
-	zeroSum atomic.Int64  // sum of the values in the zero bucket
 
 	// spilling counts the spills between their two steps; spillGen counts
 	// the finished ones. Readers use them to see each spill whole.
@@ -330,32 +327,32 @@ type distribution struct {
 
 // record adds v to the distribution.
 func (d *distribution) record(v int64) {
+	// Values <= 0 are counted as sub-bucket 0 of octave 0, which no
+	// positive value uses: its index is the zero bucket's, 0.
+	oct, sub := 0, 0
 	if v > 0 {
-		oct, sub := bucketOf(v)
-		ch := d.loadChunk(oct)
-		if ch == nil { // the octave's first value
-			d.chunk(oct)
-			d.record(v)
-			return
-		}
-		// Below, the compiler knows ch is not nil. A nil check would read
-		// the chunk's first cache line, which may not be the line the value
-		// goes to and which another core may be writing: it cost a third of
-		// the time of concurrent records.
-		word, shift, sum := ch.counter(sub)
-		if n := word.Add(1 << shift); n>>shift&distSpillAt != 0 {
-			d.spill(ch, sub, word, shift)
-		}
-		sum.Add(v)
-		// After the counter: a collect that finds the bit reads the count.
-		// Before min and max: a collect that finds them set and swaps the
-		// bits finds this one (see readOnce).
-		if bit := uint64(1) << uint(oct); d.live.Load()&bit == 0 {
-			d.live.Or(bit)
-		}
-	} else {
-		d.zero.Add(1)
-		d.zeroSum.Add(v)
+		oct, sub = bucketOf(v)
+	}
+	ch := d.loadChunk(oct)
+	if ch == nil { // the octave's first value
+		d.chunk(oct)
+		d.record(v)
+		return
+	}
+	// Below, the compiler knows ch is not nil. A nil check would read the
+	// chunk's first cache line, which may not be the line the value goes to
+	// and which another core may be writing: it cost a third of the time of
+	// concurrent records.
+	word, shift, sum := ch.counter(sub)
+	if n := word.Add(1 << shift); n>>shift&distSpillAt != 0 {
+		d.spill(ch, sub, word, shift)
+	}
+	sum.Add(v)
+	// After the counter: a collect that finds the bit reads the count.
+	// Before min and max: a collect that finds them set and swaps the bits
+	// finds this one (see readOnce).
+	if bit := uint64(1) << uint(oct); d.live.Load()&bit == 0 {
+		d.live.Or(bit)
 	}
 	if e := distEncodeMin(v); e > d.min.Load() {
 		distRaise(&d.min, e)
@@ -383,8 +380,8 @@ func distRaise(p *atomic.Uint64, e uint64) {
 	}
 }
 
-// chunk returns the counters of octave oct (1..63), allocating them (and their
-// group) if needed. Concurrent callers agree on one chunk through CAS.
+// chunk returns the counters of octave oct (0..63, 0 holding the zero
+// bucket), allocating them (and their group) if needed. Concurrent callers agree on one chunk through CAS.
 func (d *distribution) chunk(oct int) *distChunk {
 	return loadOrNew(&loadOrNew(&d.groups[oct>>3&7])[oct&7])
 }
@@ -503,13 +500,7 @@ func (d *distribution) readOnce(reset bool, buf []Bucket) Distribution {
 		live = d.live.Swap(0)
 	}
 	buckets := buf[:0]
-	if n := take64(&d.zero); n != 0 {
-		buckets = append(buckets, Bucket{Index: 0, Count: n})
-	}
-	sum := d.zeroSum.Load()
-	if reset && sum != 0 {
-		sum = d.zeroSum.Swap(0)
-	}
+	var sum int64
 	// The sums of every live octave first, then its counters: the sums'
 	// loads do not depend on each other, so the processor fetches the lines
 	// of several octaves at once, where reading octave by octave waited for
@@ -598,8 +589,6 @@ func (d *distribution) totalSum() int64 { return d.peek().TotalSum }
 func (d *distribution) clear() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.zero.Store(0)
-	d.zeroSum.Store(0)
 	for _, ch := range d.chunks() {
 		if ch == nil {
 			continue

@@ -767,3 +767,30 @@ func TestDistributionLiveOctaves(t *testing.T) {
 		t.Fatalf("empty collect = %+v", got)
 	}
 }
+
+// TestDistributionZeroBucket records values <= 0, enough to spill, beside
+// positive ones: they all count in bucket 0, exactly in Sum and Min.
+func TestDistributionZeroBucket(t *testing.T) {
+	var d distribution
+	const n = 2*distSpillAt + 7
+	for i := range n {
+		d.record(-int64(i % 3)) // 0, -1, -2
+	}
+	d.record(5)
+	var wantSum int64
+	for i := range n {
+		wantSum -= int64(i % 3)
+	}
+	got := d.collect()
+	if got.Count != n+1 || got.Sum != wantSum+5 || got.Min != -2 || got.Max != 5 ||
+		!reflect.DeepEqual(got.Buckets, []Bucket{{0, n}, {BucketIndex(5), 1}}) {
+		t.Fatalf("collect = %+v, want %d values <= 0 summing to %d and a 5", got, n, wantSum)
+	}
+	if got.Quantile(0.5) != 0 || got.Quantile(0) != -2 {
+		t.Fatalf("quantiles %v %v", got.Quantile(0.5), got.Quantile(0))
+	}
+	d.record(0)
+	if got := d.collect(); got.Count != 1 || got.Sum != 0 || got.TotalCount != n+2 {
+		t.Fatalf("second collect = %+v", got)
+	}
+}
