@@ -1,9 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -54,38 +56,34 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// withDefaults validates c and fills in its defaults.
+// withDefaults validates c and fills in its defaults. Every problem is
+// listed in the one error it returns.
 func (c Config) withDefaults() (Config, error) {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if c.URL == "" {
-		return c, errors.New("postgres: Config.URL is required")
+		bad("Config.URL is required")
 	}
-	if c.Schema == "" {
-		c.Schema = defaultSchema
+	if c.Retention < 0 {
+		bad("Config.Retention is negative (%v)", c.Retention)
 	}
-	if c.Retention == 0 {
-		c.Retention = defaultRetention
+	if c.PartitionsAhead < 0 {
+		bad("Config.PartitionsAhead is negative (%d)", c.PartitionsAhead)
 	}
-	if c.PartitionsAhead == 0 {
-		c.PartitionsAhead = defaultPartitionsAhead
+	if c.MaintenanceInterval < 0 {
+		bad("Config.MaintenanceInterval is negative (%v)", c.MaintenanceInterval)
 	}
-	if c.MaintenanceInterval == 0 {
-		c.MaintenanceInterval = defaultMaintenanceInterval
+	if c.Timeout < 0 {
+		bad("Config.Timeout is negative (%v)", c.Timeout)
 	}
-	if c.Timeout == 0 {
-		c.Timeout = defaultTimeout
+	if len(problems) > 0 {
+		return c, errors.New("postgres: " + strings.Join(problems, "; "))
 	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	switch {
-	case c.Retention < 0:
-		return c, fmt.Errorf("postgres: Config.Retention is negative (%v)", c.Retention)
-	case c.PartitionsAhead < 0:
-		return c, fmt.Errorf("postgres: Config.PartitionsAhead is negative (%d)", c.PartitionsAhead)
-	case c.MaintenanceInterval < 0:
-		return c, fmt.Errorf("postgres: Config.MaintenanceInterval is negative (%v)", c.MaintenanceInterval)
-	case c.Timeout < 0:
-		return c, fmt.Errorf("postgres: Config.Timeout is negative (%v)", c.Timeout)
-	}
+	c.Schema = cmp.Or(c.Schema, defaultSchema)
+	c.Retention = cmp.Or(c.Retention, defaultRetention)
+	c.PartitionsAhead = cmp.Or(c.PartitionsAhead, defaultPartitionsAhead)
+	c.MaintenanceInterval = cmp.Or(c.MaintenanceInterval, defaultMaintenanceInterval)
+	c.Timeout = cmp.Or(c.Timeout, defaultTimeout)
+	c.Logger = cmp.Or(c.Logger, slog.Default())
 	return c, nil
 }
