@@ -37,7 +37,7 @@ deps:
 # snapshot of 100,000 mixed series and its memory per 1 µs..10 s histogram.
 bench:
 	cd bench && $(GO) test -c -o bench.test . && rm -f results.txt && for run in 1 2 3 4 5; do \
-		./bench.test -test.run XXX -test.bench '^Benchmark(CounterInc|GaugeUpdate|MeterMark|HistogramUpdate|TimerUpdate|Lookup3Tags)(Parallel)?$$|^BenchmarkTimeNow$$' \
+		./bench.test -test.run XXX -test.bench '^Benchmark(CounterInc|GaugeUpdate|GaugeFloat64Update|MeterMark|HistogramUpdate|TimerUpdate|Lookup3Tags)(Parallel)?$$|^BenchmarkTimeNow$$' \
 			-test.benchmem -test.count 1 -test.cpu 1,2 -test.benchtime 250ms -test.timeout 60m | tee -a results.txt; \
 	done; rm -f bench.test
 	cd bench && $(GO) test -run XXX -bench '^BenchmarkHistogramMemory' -benchmem -count 5 -cpu 1 -benchtime 1x -timeout 60m ./... | tee -a results.txt
