@@ -1,7 +1,8 @@
 // Package postgres exports snapshots to PostgreSQL (12 or newer; tested
 // with 15): one row per series per flush in a table partitioned by day,
 // written idempotently so that a retry never duplicates a point, with
-// retention by dropping whole partitions. Reader reads them back.
+// retention by dropping whole partitions. Package pgreader reads them
+// back, and package compare compares releases from them.
 //
 // A complete program:
 //
@@ -68,8 +69,8 @@
 //     row per series per snapshot, ts being the snapshot's time.
 //   - vitals_releases(service, version, host, pid, started_at): one row per
 //     process, written at its first successful Export from the snapshot's
-//     default tags, so that Reader.Releases and Reader.Compare know which
-//     releases ran where and when.
+//     default tags, so that pgreader's Reader.Releases and Reader.Compare
+//     know which releases ran where and when.
 //
 // Which columns are set depends on the kind; the others are NULL:
 //
@@ -145,8 +146,8 @@
 //
 //	postgres: role "svc" may not create tables in schema "metrics": run GRANT USAGE, CREATE ON SCHEMA metrics TO svc
 //
-// A role that only reads (a Reader) needs USAGE on the schema and SELECT
-// on the tables (GRANT SELECT ON ALL TABLES IN SCHEMA metrics TO
+// A role that only reads (a pgreader.Reader) needs USAGE on the schema and
+// SELECT on the tables (GRANT SELECT ON ALL TABLES IN SCHEMA metrics TO
 // dashboards); it reads through vitals_points, so the partitions created
 // later need no grant.
 //

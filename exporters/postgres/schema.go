@@ -194,9 +194,9 @@ func migrate1(ctx context.Context, tx pgx.Tx, n pgschema.Names, now time.Time) e
 
 // migrate2 adds vitals_releases, the release markers: one row per process
 // (service, version, host, pid, start time), written by the Exporter at its
-// first successful Export and read by Reader.Releases and Reader.Compare.
-// It stays small (one row per process start), so under Citus it is a
-// reference table (see SCALING.md).
+// first successful Export and read by pgreader's Reader.Releases and
+// Reader.Compare. It stays small (one row per process start), so under
+// Citus it is a reference table (see SCALING.md).
 func migrate2(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) error {
 	ddl := []string{
 		`CREATE TABLE ` + n.Releases + ` (
