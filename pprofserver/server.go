@@ -100,8 +100,8 @@ func (s *Server) Addr() string { return s.addr }
 // traces in progress (their clients get what was recorded so far), waits for
 // the other requests to finish, and puts the block and mutex profiling rates
 // back. If ctx ends first, it closes the remaining connections and returns
-// ctx's error. When it returns, the server's goroutines are gone or on
-// their way out. A second call returns ErrShutdown.
+// an error wrapping ctx's error. When it returns, the server's goroutines
+// are gone or on their way out. A second call returns ErrShutdown.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	done := s.shutdown
@@ -115,6 +115,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
 	if err != nil {
 		s.srv.Close() // the handlers left see their contexts canceled, their writes fail
+		err = fmt.Errorf("pprofserver: Shutdown's context ended before the requests in progress finished; closed their connections: %w", err)
 	}
 	<-s.served
 	return err

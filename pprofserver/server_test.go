@@ -278,3 +278,43 @@ func TestShutdownLeavesNoGoroutines(t *testing.T) {
 		t.Error("the server still answers after Shutdown")
 	}
 }
+
+// TestShutdownContextEnds: a request that does not finish by the end of
+// Shutdown's context has its connection closed, and Shutdown says so with
+// the context's error.
+func TestShutdownContextEnds(t *testing.T) {
+	t.Parallel()
+	s := start(t, pprofserver.Config{})
+	body, stall := io.Pipe() // a body that never comes
+	defer stall.Close()
+	sent := make(chan error, 1)
+	go func() {
+		resp, err := newClient(t).Post("http://"+s.Addr()+"/debug/pprof/symbol", "text/plain", body)
+		if err == nil {
+			resp.Body.Close()
+		}
+		sent <- err
+	}()
+	testkit.Poll(t, 10*time.Second, "the symbol handler to read the body", func() bool {
+		return len(testkit.Goroutines("pprofserver.serveSymbol")) > 0
+	})
+
+	const wait = 200 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	start := time.Now()
+	err := s.Shutdown(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "closed their connections") {
+		t.Errorf("Shutdown: %v; want context.DeadlineExceeded and what it did", err)
+	}
+	if took := time.Since(start); took < wait || took > 20*time.Second {
+		t.Errorf("Shutdown took %v with a %v context", took, wait)
+	}
+	stall.Close() // the client's transport waits for the body before it gives up
+	if err := <-sent; err == nil {
+		t.Error("the request whose connection Shutdown closed succeeded")
+	}
+	if err := s.Shutdown(ctx); !errors.Is(err, pprofserver.ErrShutdown) {
+		t.Errorf("second Shutdown: %v, want ErrShutdown", err)
+	}
+}
