@@ -1,10 +1,7 @@
 package metrics
 
 import (
-	"iter"
 	"math"
-	"math/bits"
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -350,7 +347,7 @@ func (d *distribution) record(v int64) {
 	sum.Add(v)
 	// After the counter: a collect that finds the bit reads the count.
 	// Before min and max: a collect that finds them set and swaps the bits
-	// finds this one (see readOnce).
+	// finds this one (see takeExtremes).
 	if bit := uint64(1) << uint(oct); d.live.Load()&bit == 0 {
 		d.live.Or(bit)
 	}
@@ -406,15 +403,6 @@ func (d *distribution) spill(ch *distChunk, sub int, word *atomic.Uint32, shift 
 	d.spilling.Add(-1)
 }
 
-// collect returns the distribution of the values recorded since the previous
-// collect (or creation, or clear), resets the interval, and adds it to the
-// totals.
-func (d *distribution) collect() Distribution { return d.readInto(true, nil) }
-
-// peek returns what collect would return, without resetting the interval or
-// changing the totals.
-func (d *distribution) peek() Distribution { return d.readInto(false, nil) }
-
 // chunks returns the allocated octave chunks, indexed by octave.
 func (d *distribution) chunks() (out [64]*distChunk) {
 	for gi := range d.groups {
@@ -426,163 +414,6 @@ func (d *distribution) chunks() (out [64]*distChunk) {
 	}
 	return out
 }
-
-// liveChunks yields the octaves whose bits are set in live, in ascending
-// order, with their chunks. A bit is only set once its chunk exists.
-func (d *distribution) liveChunks(live uint64) iter.Seq2[int, *distChunk] {
-	return func(yield func(int, *distChunk) bool) {
-		for ; live != 0; live &= live - 1 {
-			oct := bits.TrailingZeros64(live)
-			if ch := d.loadChunk(oct); ch != nil && !yield(oct, ch) {
-				return
-			}
-		}
-	}
-}
-
-// readInto is collect (reset) or peek, building the buckets in buf's
-// backing array when it is large enough.
-//
-// A spill moves counts from a counter to the spill counters in two steps.
-// collect swaps every counter to zero, waits for the spills in flight to
-// finish, then swaps the spill counters: a spill that took counts this
-// collect did not swap is finished by then, and one that took counts after
-// the swap only moves counts of the next interval into this one. peek cannot
-// swap, so it reads again when a spill ran during its reading.
-func (d *distribution) readInto(reset bool, buf []Bucket) Distribution {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if reset {
-		return d.readOnce(true, buf)
-	}
-	for attempt := 0; ; attempt++ {
-		gen := d.spillGen.Load()
-		if d.spilling.Load() == 0 {
-			r := d.readOnce(false, buf)
-			if d.spilling.Load() == 0 && d.spillGen.Load() == gen || attempt >= 100 {
-				return r
-			}
-		}
-		runtime.Gosched()
-	}
-}
-
-// readOnce reads the interval once; d.mu is held.
-func (d *distribution) readOnce(reset bool, buf []Bucket) Distribution {
-	// Nothing recorded since the last collect: min and max are set by every
-	// record, after its counter and sum, so a record still in flight is
-	// simply left whole for the next interval.
-	if d.min.Load() == 0 && d.max.Load() == 0 {
-		return Distribution{TotalCount: d.totCount, TotalSum: d.totSum}
-	}
-	take32 := func(w *atomic.Uint32) uint32 {
-		v := w.Load()
-		if reset && v != 0 { // most counters are zero: skip the locked swap
-			v = w.Swap(0)
-		}
-		return v
-	}
-	take64 := func(w *atomic.Uint64) uint64 {
-		v := w.Load()
-		if reset && v != 0 {
-			v = w.Swap(0)
-		}
-		return v
-	}
-
-	// The live octaves are swapped after min and max: a record sets its
-	// octave's bit before it raises them, so a record whose extremes this
-	// collect took has its bit in live, and one whose bit it missed leaves
-	// min or max set for the next collect, which reads its octave then.
-	minE, maxE, live := d.min.Load(), d.max.Load(), d.live.Load()
-	if reset {
-		minE, maxE = d.min.Swap(0), d.max.Swap(0)
-		live = d.live.Swap(0)
-	}
-	buckets := buf[:0]
-	var sum int64
-	// The sums of every live octave first, then its counters: the sums'
-	// loads do not depend on each other, so the processor fetches the lines
-	// of several octaves at once, where reading octave by octave waited for
-	// each in turn (a snapshot reads most of its histograms from memory).
-	for _, ch := range d.liveChunks(live) {
-		sum += ch.lines[0].takeSum(reset) + ch.lines[1].takeSum(reset)
-	}
-	for oct, ch := range d.liveChunks(live) {
-		base := int32(oct * bucketSubCount)
-		for w := range distLineWords {
-			// Word w of line l holds sub-buckets 4w+l (low half) and
-			// 4w+2+l (high half): read both lines' words, then append
-			// their counters in ascending order.
-			a, b := take32(&ch.lines[0].pairs[w]), take32(&ch.lines[1].pairs[w])
-			if a|b == 0 {
-				continue
-			}
-			index := base + int32(4*w)
-			buckets = appendCount(buckets, index, a&distHalfMask)
-			buckets = appendCount(buckets, index+1, b&distHalfMask)
-			buckets = appendCount(buckets, index+2, a>>16)
-			buckets = appendCount(buckets, index+3, b>>16)
-		}
-	}
-	for reset && d.spilling.Load() != 0 {
-		runtime.Gosched()
-	}
-	var spilled []Bucket
-	for oct, ch := range d.liveChunks(live) {
-		if s := ch.lines[1].spill.Load(); s != nil {
-			for sub := range s {
-				if n := take64(&s[sub]); n != 0 {
-					spilled = append(spilled, Bucket{Index: int32(oct*bucketSubCount + sub), Count: n})
-				}
-			}
-		}
-	}
-	if spilled != nil {
-		buckets = mergeBuckets(buckets, spilled)
-	}
-
-	var count uint64
-	for _, b := range buckets {
-		count += b.Count
-	}
-	r := Distribution{
-		Count:      int64(count),
-		Sum:        sum,
-		TotalCount: d.totCount + int64(count),
-		TotalSum:   d.totSum + sum,
-	}
-	if reset {
-		d.totCount, d.totSum = r.TotalCount, r.TotalSum
-	}
-	if count > 0 {
-		r.Buckets = buckets
-		// Keep the extremes within the first and last non-empty buckets:
-		// under concurrent collects they may belong to values counted in
-		// another interval.
-		firstLo, firstHi := bucketIntRange(buckets[0].Index)
-		lastLo, lastHi := bucketIntRange(buckets[len(buckets)-1].Index)
-		r.Min = min(max(distDecodeMin(minE), firstLo), firstHi)
-		r.Max = min(max(distDecodeMax(maxE), lastLo), lastHi)
-	}
-	return r
-}
-
-// appendCount appends bucket index with count n, unless n is zero.
-func appendCount(buckets []Bucket, index int32, n uint32) []Bucket {
-	if n == 0 {
-		return buckets
-	}
-	return append(buckets, Bucket{Index: index, Count: uint64(n)})
-}
-
-// totalCount returns the cumulative count since creation or clear, including
-// the current interval.
-func (d *distribution) totalCount() int64 { return d.peek().TotalCount }
-
-// totalSum returns the cumulative sum since creation or clear, including the
-// current interval.
-func (d *distribution) totalSum() int64 { return d.peek().TotalSum }
 
 // clear resets the distribution, interval and totals, keeping its allocated
 // counters. Values recorded concurrently may or may not survive it.

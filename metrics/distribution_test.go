@@ -493,6 +493,32 @@ func TestDistributionSpill(t *testing.T) {
 	}
 }
 
+// TestDistributionPeekBoundedWait: a peek that no spill disturbs settles at
+// its first try; one that keeps finding a spill in flight, here one whose
+// goroutine is descheduled between its two steps, returns the read it has
+// after maxPeekTries tries instead of waiting for that goroutine.
+func TestDistributionPeekBoundedWait(t *testing.T) {
+	var d distribution
+	for v := range int64(100) {
+		d.record(v + 1)
+	}
+	want := d.peek()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if got, settled := d.peekSettled(nil); !settled || !reflect.DeepEqual(got, want) {
+		t.Fatalf("quiet peek: settled %v, %+v; want settled, %+v", settled, got, want)
+	}
+	d.spilling.Add(1) // a spill between its two steps that never finishes
+	got, settled := d.peekSettled(nil)
+	d.spilling.Add(-1)
+	if settled || !reflect.DeepEqual(got, want) {
+		t.Fatalf("peek beside a stuck spill: settled %v, %+v; want unsettled, %+v", settled, got, want)
+	}
+	if got.Count != 100 || got.TotalCount != 100 {
+		t.Fatalf("peek changed the interval: %+v", got)
+	}
+}
+
 // TestDistributionHotBucketConcurrent records two values sharing one counter
 // word from many goroutines, far past the 16-bit range, while another
 // collects: every count arrives exactly once.

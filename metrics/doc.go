@@ -24,7 +24,7 @@
 //			latency.UpdateSince(start)
 //			done.Inc(1)
 //		}
-//		for _, s := range r.Snapshot().Series {
+//		for _, s := range r.Peek().Series {
 //			fmt.Println(s.Name, s.Tags, s.Count, s.Summary.P99)
 //		}
 //	}
@@ -34,8 +34,21 @@
 // A series is a name plus Tags. Names and tag keys use OpenTSDB's characters
 // (ASCII letters and digits, '-', '_', '.', '/', and Unicode letters); tag
 // values may be any printable text. Anything else is refused, not replaced,
-// so two inputs never silently merge into one series. A registry holds at
-// most DefaultMaxSeries series unless WithMaxSeries says otherwise.
+// so two inputs never silently merge into one series; ValidateName and
+// ValidateTag apply the same rules ahead of registration. A registry holds
+// at most DefaultMaxSeries series unless WithMaxSeries says otherwise.
+//
+// The registry's default tags (SetDefaultTags; vitals.Start sets TagHost,
+// TagService and TagVersion) are not stored per series: exporters add them
+// to every series that lacks the key, with Snapshot.AppendTags.
+//
+// # Options
+//
+// NewRegistry takes functional options (WithMaxSeries, ...), where the
+// packages that talk to backends take a Config struct: a registry has few
+// settings whose defaults matter most (a series limit of 0 would refuse
+// everything), and an option changes one of them without a zero value that
+// has to mean "the default".
 //
 // # Errors
 //
@@ -55,8 +68,16 @@
 //
 // Histograms and timers keep log-scaled bucket counts, not samples: every
 // quantile is within 1% of the exact value, memory is bounded, and buckets
-// merge exactly across hosts and intervals. Each Snapshot exports the values
-// recorded since the previous Snapshot; counts are cumulative.
+// merge exactly across hosts and intervals. A snapshot exports the values
+// recorded in the current interval, which an IntervalReader ends (see
+// Reading); counts are cumulative.
+//
+// # Reading
+//
+// Registry.Peek reads every series without disturbing anything; anyone may
+// call it. An IntervalReader (Registry.NewIntervalReader) ends an interval
+// with each EndInterval, numbering the snapshots in Snapshot.Seq. A registry
+// has one open IntervalReader at most, held by the exporters' Reporter.
 //
 // # go-metrics
 //

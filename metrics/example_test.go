@@ -15,7 +15,7 @@ func Example() {
 	depth := r.Gauge("queue.depth", metrics.Tags{"queue": "base"})
 	depth.Update(12)
 
-	for _, s := range r.Snapshot().Series {
+	for _, s := range r.Peek().Series {
 		fmt.Println(s.Kind, s.Name, s.Tags, s.Count, s.Value)
 	}
 	// Output:
@@ -29,7 +29,7 @@ func ExampleRegistry_Timer() {
 	for ms := 1; ms <= 100; ms++ {
 		latency.Update(time.Duration(ms) * time.Millisecond)
 	}
-	s := r.Snapshot().Series[0]
+	s := r.Peek().Series[0]
 	fmt.Printf("count=%d max=%v p50≈%.0fms p99≈%.0fms\n", s.Count,
 		time.Duration(s.Summary.Max), s.Summary.P50/1e6, s.Summary.P99/1e6)
 	// Output:
@@ -45,7 +45,7 @@ func ExampleFamily() {
 	requests.With("GET", "/users", "200").Inc(1)
 	requests.With("POST", "/users", "201").Inc(1)
 
-	for _, s := range r.Snapshot().Series {
+	for _, s := range r.Peek().Series {
 		fmt.Println(s.Name, s.Tags, s.Count)
 	}
 	// Output:
@@ -68,23 +68,31 @@ func ExampleRegistry_FunctionalGauge() {
 	queue := make(chan int, 10)
 	queue <- 1
 	r.FunctionalGauge("queue.length", nil, func() int64 { return int64(len(queue)) })
-	fmt.Println(r.Snapshot().Series[0].Value)
+	fmt.Println(r.Peek().Series[0].Value)
 	// Output:
 	// 1
 }
 
-func ExampleRegistry_Snapshot() {
+func ExampleIntervalReader() {
 	r := metrics.NewRegistry()
 	h := r.Histogram("batch.size", nil)
+	reader, err := r.NewIntervalReader() // what the exporters' Reporter holds
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer reader.Close()
 	h.Update(10)
 	h.Update(30)
-	first := r.Snapshot().Series[0]
+	first := reader.EndInterval()
 	h.Update(20)
-	second := r.Snapshot().Series[0]
+	second := reader.EndInterval()
 	// Each snapshot describes its own interval; the count is cumulative.
-	fmt.Println(first.Summary.Count, first.Summary.Max, first.Count)
-	fmt.Println(second.Summary.Count, second.Summary.Max, second.Count)
+	for _, snap := range []metrics.Snapshot{first, second} {
+		s := snap.Series[0]
+		fmt.Println(snap.Seq, s.Summary.Count, s.Summary.Max, s.Count)
+	}
 	// Output:
-	// 2 30 2
-	// 1 20 3
+	// 1 2 30 2
+	// 2 1 20 3
 }

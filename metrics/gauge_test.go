@@ -31,7 +31,7 @@ func TestGaugeWithoutValueIsNotExported(t *testing.T) {
 	zero.Update(0) // a zero is a value
 	zeroF := r.GaugeFloat64("ratio.zero", nil)
 	zeroF.Update(0)
-	for _, snap := range []Snapshot{r.Peek(), r.Snapshot(), r.Snapshot()} {
+	for _, snap := range []Snapshot{r.Peek(), endInterval(t, r), endInterval(t, r)} {
 		got := exported(snap)
 		for _, name := range []string{"ratio.nan", "ratio.unset", "depth.unset", "ratio.func"} {
 			if s, ok := got[name]; ok {
@@ -52,12 +52,12 @@ func TestGaugeWithoutValueIsNotExported(t *testing.T) {
 	// The first valid value is exported, and kept through refused ones and
 	// snapshots without updates.
 	nan.Update(2.5)
-	if s, ok := exported(r.Snapshot())["ratio.nan"]; !ok || s.Value != 2.5 {
+	if s, ok := exported(endInterval(t, r))["ratio.nan"]; !ok || s.Value != 2.5 {
 		t.Fatalf("after Update(2.5): %+v, %v", s, ok)
 	}
 	nan.Update(math.NaN())
 	for range 2 {
-		if s, ok := exported(r.Snapshot())["ratio.nan"]; !ok || s.Value != 2.5 || nan.Value() != 2.5 {
+		if s, ok := exported(endInterval(t, r))["ratio.nan"]; !ok || s.Value != 2.5 || nan.Value() != 2.5 {
 			t.Fatalf("after a refused NaN: %+v, %v, Value %v", s, ok, nan.Value())
 		}
 	}
@@ -78,7 +78,7 @@ func TestGaugeFloat64Values(t *testing.T) {
 		if got := g.Value(); math.Float64bits(got) != math.Float64bits(v) {
 			t.Fatalf("Value() = %v after Update(%v)", got, v)
 		}
-		if got := exported(r.Snapshot())["g"].Value; math.Float64bits(got) != math.Float64bits(v) {
+		if got := exported(endInterval(t, r))["g"].Value; math.Float64bits(got) != math.Float64bits(v) {
 			t.Fatalf("exported %v after Update(%v)", got, v)
 		}
 		if got := g.Value(); math.Float64bits(got) != math.Float64bits(v) {
@@ -108,7 +108,7 @@ func TestGaugeFloat64IdleExpiry(t *testing.T) {
 		clock.Add(30 * time.Second)
 		busy.Update(1) // the same value still counts as an update
 		r.Peek()       // a peek does not clear the flag
-		got := exported(r.Snapshot())
+		got := exported(endInterval(t, r))
 		if _, ok := got["busy"]; !ok {
 			t.Fatalf("step %d: busy expired", i)
 		}
@@ -117,7 +117,7 @@ func TestGaugeFloat64IdleExpiry(t *testing.T) {
 		}
 	}
 	idle.Update(3)
-	if s, ok := exported(r.Snapshot())["idle"]; !ok || s.Value != 3 {
+	if s, ok := exported(endInterval(t, r))["idle"]; !ok || s.Value != 3 {
 		t.Fatalf("idle set again: %+v, %v", s, ok)
 	}
 }
@@ -140,7 +140,7 @@ func TestGaugeFloat64Concurrent(t *testing.T) {
 				return
 			default:
 			}
-			if s, ok := exported(r.Snapshot())["g"]; ok && (s.Value < 1 || s.Value > perWorker || s.Value != math.Trunc(s.Value)) {
+			if s, ok := exported(endInterval(t, r))["g"]; ok && (s.Value < 1 || s.Value > perWorker || s.Value != math.Trunc(s.Value)) {
 				done <- nil
 				t.Errorf("exported %v, never set", s.Value)
 				return
@@ -163,7 +163,7 @@ func TestGaugeFloat64Concurrent(t *testing.T) {
 	close(stop)
 	<-done
 	g.Update(7)
-	if s := exported(r.Snapshot())["g"]; s.Value != 7 || g.Value() != 7 {
+	if s := exported(endInterval(t, r))["g"]; s.Value != 7 || g.Value() != 7 {
 		t.Fatalf("exported %v, Value %v, want 7", s.Value, g.Value())
 	}
 	if got := r.Refused().BadValues; got != perWorker {

@@ -74,7 +74,7 @@ func TestAttachGoMetrics(t *testing.T) {
 	if err := r.AttachGoMetrics(legacy, Tags{"source": "legacy"}); err != nil {
 		t.Fatal(err)
 	}
-	snap := r.Snapshot()
+	snap := endInterval(t, r)
 	if len(snap.Series) != 6 {
 		t.Fatalf("%d series, want 6: %+v", len(snap.Series), snap.Series)
 	}

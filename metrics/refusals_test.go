@@ -35,7 +35,7 @@ func TestRefusedNamesTheLatest(t *testing.T) {
 			`counter "bad name"{k="a b,c"}: invalid name or tag: name "bad name" has character ' ' at byte 3; allowed are a-z A-Z 0-9 - _ . / and Unicode letters`},
 		{func() { r.Gauge("jobs", Tags{"queue": "base"}) },
 			"gauge jobs{queue=base}: already registered as another kind: it is a counter"},
-		{func() { r.FunctionalGaugeFloat64("load", nil, math.NaN); r.Snapshot() }, "gauge_float64 load{}: refused NaN"},
+		{func() { r.FunctionalGaugeFloat64("load", nil, math.NaN); endInterval(t, r) }, "gauge_float64 load{}: refused NaN"},
 		{func() {
 			if err := r.AttachGoMetrics(legacy, Tags{"app": "old"}); err != nil {
 				t.Fatal(err)
@@ -83,7 +83,7 @@ func TestRefusalsAreLoggedAtMostOnceAMinute(t *testing.T) {
 	if got := lines(); len(got) != 0 {
 		t.Fatalf("recording a value must not log, got\n%s", strings.Join(got, "\n"))
 	}
-	r.Snapshot()
+	endInterval(t, r)
 	got := lines()
 	if len(got) != 1 || !strings.Contains(got[0], "values refused") || !strings.Contains(got[0], "count=3 total=3 ") ||
 		!strings.Contains(got[0], `latest="gauge_float64 ratio{}: refused NaN"`) {
@@ -102,7 +102,7 @@ func TestRefusalsAreLoggedAtMostOnceAMinute(t *testing.T) {
 	clock.Add(59 * time.Second)
 	r.Counter("bad name", nil)
 	gf.Update(math.Inf(1))
-	r.Snapshot()
+	endInterval(t, r)
 	if got := lines(); len(got) != 0 {
 		t.Fatalf("within a minute: want nothing logged, got\n%s", strings.Join(got, "\n"))
 	}
@@ -114,12 +114,12 @@ func TestRefusalsAreLoggedAtMostOnceAMinute(t *testing.T) {
 		!strings.Contains(got[2], `latest="gauge_float64 ratio{}: refused +Inf"`) {
 		t.Fatalf("a minute later: want one line per reason with what came since, got\n%s", strings.Join(got, "\n"))
 	}
-	r.Snapshot()
+	endInterval(t, r)
 	if got := lines(); len(got) != 0 {
 		t.Fatalf("just logged: want nothing logged, got\n%s", strings.Join(got, "\n"))
 	}
 	clock.Add(time.Hour)
-	r.Snapshot()
+	endInterval(t, r)
 	if got := lines(); len(got) != 0 {
 		t.Fatalf("nothing new: want nothing logged, got\n%s", strings.Join(got, "\n"))
 	}
@@ -143,7 +143,7 @@ func TestRefusalsConcurrent(t *testing.T) {
 				return
 			default:
 			}
-			r.Snapshot()
+			endInterval(t, r)
 			if last := r.Refused().Last; last != "" && !strings.HasPrefix(last, "gauge_float64 a{}: refused ") &&
 				!strings.HasPrefix(last, "gauge_float64 b{}: refused ") && last != "timer t{}: refused a negative duration" &&
 				!strings.HasPrefix(last, `counter "bad name"{}: invalid name or tag`) {

@@ -44,7 +44,9 @@ type Registry struct {
 	collectors     []func() // run before each read, such as the runtime metrics
 	runtimeEnabled bool
 
-	snapMu sync.Mutex // serialises Snapshot, which advances intervals
+	snapMu    sync.Mutex      // serialises reads, which may end intervals; guards the fields below
+	reader    *IntervalReader // the open one, or nil
+	intervals uint64          // the Seq of the last interval ended
 }
 
 // entry is one registered series.
@@ -56,7 +58,7 @@ type entry struct {
 	metric  any     // *Counter, *Gauge, *GaugeFloat64, *FunctionalGauge, *FunctionalGaugeFloat64, *Meter, *Histogram or *Timer
 	removed atomic.Bool
 
-	// Idle tracking, only touched by Snapshot under snapMu.
+	// Idle tracking, only touched by reads under snapMu.
 	lastCount  int64
 	lastActive time.Time
 }

@@ -222,6 +222,11 @@ func BenchmarkSnapshot100k(b *testing.B) {
 		}
 	}
 	b.ReportAllocs()
+	reader, err := r.NewIntervalReader()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer reader.Close()
 	j := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -230,7 +235,7 @@ func BenchmarkSnapshot100k(b *testing.B) {
 		}
 		j++
 		b.StartTimer()
-		if n := len(r.Snapshot().Series); n != 100000 {
+		if n := len(reader.EndInterval().Series); n != 100000 {
 			b.Fatalf("snapshot has %d series", n)
 		}
 	}

@@ -128,7 +128,7 @@ func TestValidation(t *testing.T) {
 			t.Errorf("%q %v: err = %v, want ok=%v", c.name, c.tags, err, c.ok)
 			continue
 		}
-		exported := len(r.Snapshot().Series)
+		exported := len(endInterval(t, r).Series)
 		if c.ok && exported != 1 || !c.ok && exported != 0 {
 			t.Errorf("%q %v: %d series exported", c.name, c.tags, exported)
 		}
@@ -165,7 +165,7 @@ func TestKindConflict(t *testing.T) {
 	if got := r.Refused().KindConflict; got != 3 {
 		t.Fatalf("KindConflict = %d, want 3", got)
 	}
-	snap := r.Snapshot()
+	snap := endInterval(t, r)
 	if len(snap.Series) != 2 || snap.Series[0].Kind != KindCounter || snap.Series[0].Count != 3 {
 		t.Fatalf("the original counter must be kept: %+v", snap.Series)
 	}
@@ -198,7 +198,7 @@ func TestSeriesLimit(t *testing.T) {
 	if got := r.Refused().OverLimit; got != 5 {
 		t.Fatalf("OverLimit = %d, want 5", got)
 	}
-	if n := len(r.Snapshot().Series); n != 10 {
+	if n := len(endInterval(t, r).Series); n != 10 {
 		t.Fatalf("%d series exported, want 10", n)
 	}
 	if n := strings.Count(logs.String(), "series limit reached"); n != 1 {
@@ -227,7 +227,7 @@ func TestUnregister(t *testing.T) {
 		t.Fatalf("Len = %d, want 40", r.Len())
 	}
 	old.Inc(1) // still works
-	if n := len(r.Snapshot().Series); n != 40 {
+	if n := len(endInterval(t, r).Series); n != 40 {
 		t.Fatalf("%d series exported, want 40", n)
 	}
 	fresh := r.Counter("c", Tags{"i": "42"})
@@ -249,7 +249,7 @@ func TestIdleExpiry(t *testing.T) {
 	r.FunctionalGauge("f", nil, func() int64 { return 0 })
 	names := func() string {
 		var out []string
-		for _, s := range r.Snapshot().Series {
+		for _, s := range endInterval(t, r).Series {
 			out = append(out, s.Name)
 		}
 		return strings.Join(out, ",")
@@ -286,7 +286,7 @@ func TestDefaultTags(t *testing.T) {
 	if err := r.SetDefaultTags(Tags{"host": ""}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("empty default tag value: %v", err)
 	}
-	got := r.Snapshot().DefaultTags
+	got := endInterval(t, r).DefaultTags
 	if fmt.Sprint(got) != "[{host h1} {service alerts}]" {
 		t.Fatalf("DefaultTags = %v", got)
 	}
@@ -310,7 +310,7 @@ func TestConcurrentExactTotals(t *testing.T) {
 				return
 			default:
 			}
-			for _, s := range r.Snapshot().Series {
+			for _, s := range endInterval(t, r).Series {
 				snapMu.Lock()
 				switch s.Kind {
 				case KindHistogram:
@@ -339,7 +339,7 @@ func TestConcurrentExactTotals(t *testing.T) {
 	wg.Wait()
 	close(stop)
 	<-stopped
-	snap := r.Snapshot()
+	snap := endInterval(t, r)
 	var counts = map[Kind]int64{}
 	for _, s := range snap.Series {
 		counts[s.Kind] += s.Count

@@ -15,7 +15,7 @@ func TestRuntimeMetrics(t *testing.T) {
 	runtime.GC()
 	runtime.GC()
 	pingPong(20000) // goroutine switches, about one in eight sampled by the runtime
-	snap := r.Snapshot()
+	snap := endInterval(t, r)
 	if len(snap.Series) != 8 {
 		t.Fatalf("%d runtime series, want 8", len(snap.Series))
 	}
@@ -39,7 +39,7 @@ func TestRuntimeMetrics(t *testing.T) {
 		t.Fatalf("scheduling latencies since enabling: %+v", s)
 	}
 	// The next snapshot exports only what happened since this one.
-	if s := seriesByName(t, r.Snapshot(), "go.sched.latency"); s.Summary.Count > s.Count/2 {
+	if s := seriesByName(t, endInterval(t, r), "go.sched.latency"); s.Summary.Count > s.Count/2 {
 		t.Fatalf("second interval has %d of %d latencies", s.Summary.Count, s.Count)
 	}
 }
@@ -76,7 +76,7 @@ func TestHistogramDeltaRecordsWhatWasGained(t *testing.T) {
 		h.Counts[i] += gain[i]
 	}
 	hd.record(h, tm)
-	sum := seriesByName(t, r.Snapshot(), "t").Summary
+	sum := seriesByName(t, endInterval(t, r), "t").Summary
 	want := map[int32]uint64{
 		BucketIndex(32):                     1, // hi/2
 		BucketIndex(85):                     2, // 2*64*128/192 = 85.3
@@ -97,7 +97,7 @@ func TestHistogramDeltaRecordsWhatWasGained(t *testing.T) {
 	h.Counts[3] = 0
 	hd.record(h, tm)
 	hd.record(&rtmetrics.Float64Histogram{Buckets: testBuckets[:3], Counts: []uint64{5, 5}}, tm)
-	if n := seriesByName(t, r.Snapshot(), "t").Summary.Count; n != 0 {
+	if n := seriesByName(t, endInterval(t, r), "t").Summary.Count; n != 0 {
 		t.Fatalf("recorded %d values", n)
 	}
 }
@@ -112,7 +112,7 @@ func TestHistogramDeltaKeepsQuantilesWhenScalingDown(t *testing.T) {
 	// 1.25 µs and 1 ms, 4,999 at about 1.1 ms and one beyond a second.
 	h.Counts = []uint64{0, 0, 0, 0, 9_950_000, 45_000, 4_999, 0, 1}
 	hd.record(h, tm)
-	sum := seriesByName(t, r.Snapshot(), "t").Summary
+	sum := seriesByName(t, endInterval(t, r), "t").Summary
 	if sum.Count != maxValuesPerRead {
 		t.Fatalf("recorded %d values, want %d", sum.Count, maxValuesPerRead)
 	}

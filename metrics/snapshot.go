@@ -9,8 +9,23 @@ import (
 // Snapshot is every exported series of a registry at one instant.
 type Snapshot struct {
 	Time        time.Time
-	DefaultTags []Tag // added by exporters to every series that lacks the key
+	DefaultTags []Tag // sorted by key; added by exporters to every series that lacks the key (see AppendTags)
 	Series      []Series
+
+	// Seq numbers the registry's intervals: 1 for the snapshot of the first
+	// IntervalReader.EndInterval, 2 for the next, and so on, across
+	// readers; 0 for Peek. The exporters' Reporter offers the same
+	// Snapshot, Seq included, again when it retries an export, so an
+	// exporter tells a retry by a Seq equal to that of its previous Export,
+	// and a snapshot it never saw (dropped from a full queue) by a gap.
+	Seq uint64
+}
+
+// AppendTags appends to dst the tags that series s is exported with, s's
+// own tags merged over the snapshot's default tags (see AppendMergedTags),
+// and returns the extended slice.
+func (snap *Snapshot) AppendTags(dst []Tag, s *Series) []Tag {
+	return AppendMergedTags(dst, s.Tags, snap.DefaultTags)
 }
 
 // Series is one series' values in a Snapshot. Which fields are set depends
@@ -57,19 +72,26 @@ func summarize(d Distribution) Summary {
 	}
 }
 
-// Snapshot reads every series and starts a new interval: histograms and
-// timers export the values recorded since the previous Snapshot. It is meant
-// for one consumer, the exporters' Reporter; use Peek to look without
-// disturbing it. Series idle for longer than WithIdleExpiry are left out.
-func (r *Registry) Snapshot() Snapshot { return r.read(true) }
+// Peek reads every series like IntervalReader.EndInterval but leaves the
+// interval running, so the next EndInterval still exports everything
+// recorded since the previous one. Anyone may call it at any time. Series
+// idle for longer than WithIdleExpiry are left out. Its Seq is 0.
+func (r *Registry) Peek() Snapshot { return r.read(nil) }
 
-// Peek reads every series like Snapshot but leaves the interval running, so
-// the next Snapshot still exports everything recorded since the previous one.
-func (r *Registry) Peek() Snapshot { return r.read(false) }
-
-func (r *Registry) read(advance bool) Snapshot {
+// read reads every series: for reader, which ends the interval, or for a
+// Peek when reader is nil.
+func (r *Registry) read(reader *IntervalReader) Snapshot {
 	r.snapMu.Lock()
 	defer r.snapMu.Unlock()
+	if reader != nil && r.reader != reader {
+		return Snapshot{} // closed
+	}
+	return r.readLocked(reader != nil)
+}
+
+// readLocked reads every series, ending the interval if advance; snapMu is
+// held.
+func (r *Registry) readLocked(advance bool) Snapshot {
 	r.mu.Lock()
 	entries, defaults, attached, collectors := r.series, r.defaultTags, r.attached, r.collectors
 	r.mu.Unlock()
@@ -107,12 +129,16 @@ func (r *Registry) read(advance bool) Snapshot {
 	for _, a := range attached {
 		snap.Series = a.appendSeries(snap.Series, r)
 	}
+	if advance {
+		r.intervals++
+		snap.Seq = r.intervals
+	}
 	r.logRefusals(now)
 	return snap
 }
 
 // readEntry reads one series into s, which is zero. active reports whether
-// it was updated since the previous Snapshot; ok is false when it cannot be
+// it was updated since the previous EndInterval; ok is false when it cannot be
 // exported now (a gauge without a value, a functional gauge that panicked or
 // returned NaN).
 func (r *Registry) readEntry(e *entry, s *Series, now time.Time, advance bool, buckets *bucketArena) (active, ok bool) {

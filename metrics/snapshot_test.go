@@ -8,6 +8,19 @@ import (
 	"time"
 )
 
+// endInterval ends an interval of r, as the exporters' Reporter does, with
+// an IntervalReader of its own. It is safe to call from any goroutine.
+func endInterval(t testing.TB, r *Registry) Snapshot {
+	t.Helper()
+	ir, err := r.NewIntervalReader()
+	if err != nil {
+		t.Error(err)
+		return Snapshot{}
+	}
+	defer ir.Close()
+	return ir.EndInterval()
+}
+
 func seriesByName(t *testing.T, snap Snapshot, name string) Series {
 	t.Helper()
 	for _, s := range snap.Series {
@@ -33,7 +46,7 @@ func TestSnapshotEveryKind(t *testing.T) {
 	}
 	r.Timer("t", nil).Update(3 * time.Millisecond)
 	clock.Add(10 * time.Second)
-	snap := r.Snapshot()
+	snap := endInterval(t, r)
 	if !snap.Time.Equal(clock.Now()) {
 		t.Fatalf("snapshot time %v", snap.Time)
 	}
@@ -89,13 +102,13 @@ func TestSnapshotIntervals(t *testing.T) {
 	if peek := seriesByName(t, r.Peek(), "h"); peek.Summary.Count != 10 {
 		t.Fatalf("peek: %+v", peek.Summary)
 	}
-	first := seriesByName(t, r.Snapshot(), "h")
+	first := seriesByName(t, endInterval(t, r), "h")
 	if first.Summary.Count != 10 || first.Summary.Max != 10000 || first.Count != 10 {
 		t.Fatalf("first interval: %+v", first)
 	}
 	h.Update(5)
 	h.Update(7)
-	second := r.Snapshot()
+	second := endInterval(t, r)
 	s := seriesByName(t, second, "h")
 	if s.Summary.Count != 2 || s.Summary.Sum != 12 || s.Summary.Min != 5 || s.Summary.Max != 7 || s.Count != 12 {
 		t.Fatalf("second interval: %+v", s)
@@ -107,7 +120,7 @@ func TestSnapshotIntervals(t *testing.T) {
 		t.Fatalf("cumulative after two snapshots: %d %d", h.Count(), h.Sum())
 	}
 	h.Clear()
-	if h.Count() != 0 || seriesByName(t, r.Snapshot(), "h").Count != 0 {
+	if h.Count() != 0 || seriesByName(t, endInterval(t, r), "h").Count != 0 {
 		t.Fatal("Clear must reset the cumulative count")
 	}
 }
@@ -125,7 +138,7 @@ func TestBadValuesAreDroppedAndCounted(t *testing.T) {
 	r.FunctionalGaugeFloat64("nan", nil, math.NaN)
 	r.FunctionalGauge("panics", nil, func() int64 { panic("boom") })
 	r.Histogram("h", nil).Update(-5) // valid for a histogram
-	snap := r.Snapshot()
+	snap := endInterval(t, r)
 	if g.Value() != 1.5 || seriesByName(t, snap, "gf").Value != 1.5 {
 		t.Fatal("a NaN or Inf update must keep the previous value")
 	}
@@ -154,7 +167,7 @@ func TestSnapshotKeepsRegistrationOrder(t *testing.T) {
 		r.Counter(name, nil)
 	}
 	var got []string
-	for _, s := range r.Snapshot().Series {
+	for _, s := range endInterval(t, r).Series {
 		got = append(got, s.Name)
 	}
 	if strings.Join(got, "") != "zam" {
@@ -172,7 +185,7 @@ func TestSnapshotBucketsAreSeparate(t *testing.T) {
 	a.Update(10)
 	b.Update(1000)
 	b.Update(2000)
-	snap := r.Snapshot()
+	snap := endInterval(t, r)
 	sa, sb := snap.Series[0].Summary.Buckets, snap.Series[1].Summary.Buckets
 	want := append([]Bucket(nil), sb...)
 	_ = append(sa, Bucket{Index: 1, Count: 99})

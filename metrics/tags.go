@@ -18,6 +18,39 @@ type Tag struct {
 	Value string
 }
 
+// The keys of the default tags that vitals.Start sets on a registry (see
+// Registry.SetDefaultTags): exporters and the readers of stored series find
+// a series' origin under them.
+const (
+	TagHost    = "host"    // the machine or container the service runs on
+	TagService = "service" // the service's name
+	TagVersion = "version" // the service's release
+)
+
+// AppendMergedTags appends to dst the tags of a series as it is exported:
+// its own tags merged over the default tags, a tag of own winning over a
+// default of the same key, in the order of their keys. own and defaults
+// must each be sorted by key without a key twice, as in a Snapshot. It
+// returns the extended slice, and allocates only when dst must grow.
+func AppendMergedTags(dst, own, defaults []Tag) []Tag {
+	dst = slices.Grow(dst, len(own)+len(defaults))
+	for len(own) > 0 && len(defaults) > 0 {
+		switch c := strings.Compare(own[0].Key, defaults[0].Key); {
+		case c < 0:
+			dst = append(dst, own[0])
+			own = own[1:]
+		case c > 0:
+			dst = append(dst, defaults[0])
+			defaults = defaults[1:]
+		default: // the same key: the series' own tag wins
+			dst = append(dst, own[0])
+			own, defaults = own[1:], defaults[1:]
+		}
+	}
+	dst = append(dst, own...)
+	return append(dst, defaults...)
+}
+
 // sortedTags copies tags into a slice sorted by key.
 func sortedTags(tags Tags) []Tag {
 	if len(tags) == 0 {

@@ -6,6 +6,30 @@ import (
 	"unicode/utf8"
 )
 
+// ValidateName returns nil if name can name a series, or an error wrapping
+// ErrInvalid that says why not. It applies the registry's own rules (see
+// the package documentation), so a name it accepts is never refused as
+// invalid at registration.
+func ValidateName(name string) error {
+	if err := validName("name", name); err != nil {
+		return fmt.Errorf("metrics: %w: %s", ErrInvalid, err)
+	}
+	return nil
+}
+
+// ValidateTag returns nil if key=value can tag a series, or an error
+// wrapping ErrInvalid that says why not, by the registry's own rules.
+func ValidateTag(key, value string) error {
+	err := validName("tag key", key)
+	if err == nil {
+		err = validTagValue(key, value)
+	}
+	if err != nil {
+		return fmt.Errorf("metrics: %w: %s", ErrInvalid, err)
+	}
+	return nil
+}
+
 // maxNameLen bounds names, tag keys and tag values, in bytes. OpenTSDB and
 // PostgreSQL both take longer strings, but anything this long is a bug in the
 // caller (an ID or a message used as a tag), not a series name.

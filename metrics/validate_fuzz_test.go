@@ -123,6 +123,7 @@ func FuzzValidateNameAndTags(f *testing.F) {
 		for k, v := range tags {
 			want = want && documentedName(k) && documentedValue(v)
 		}
+		checkValidators(t, name, tags, want)
 
 		r := metrics.NewRegistry(discard)
 		h, err := reg.register(r, name, tags)
@@ -155,6 +156,30 @@ func FuzzValidateNameAndTags(f *testing.F) {
 			t.Fatalf("%q %q: registered twice, Len = %d", name, tags, n)
 		}
 	})
+}
+
+// checkValidators checks that ValidateName and ValidateTag accept exactly
+// what registration accepts, and say why they refuse in one line, with an
+// error wrapping ErrInvalid.
+func checkValidators(t *testing.T, name string, tags metrics.Tags, want bool) {
+	t.Helper()
+	errs := []error{metrics.ValidateName(name)}
+	for k, v := range tags {
+		errs = append(errs, metrics.ValidateTag(k, v))
+	}
+	accepted := true
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		accepted = false
+		if msg := err.Error(); !errors.Is(err, metrics.ErrInvalid) || strings.ContainsAny(msg, "\n\r") || !utf8.ValidString(msg) {
+			t.Fatalf("%q %q: validator error %q does not wrap ErrInvalid on one line of UTF-8", name, tags, msg)
+		}
+	}
+	if accepted != want {
+		t.Fatalf("%q %q: the validators accept it: %v; the documentation: %v (%v)", name, tags, accepted, want, errs)
+	}
 }
 
 // checkRefused checks a refused registration: its error, that the registry
