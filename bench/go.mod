@@ -1,6 +1,6 @@
 module github.com/vitals-go/vitals/bench
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/VictoriaMetrics/metrics v1.35.1
