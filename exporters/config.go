@@ -1,7 +1,7 @@
 package exporters
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -102,7 +102,7 @@ func (c Config) settings(reg *metrics.Registry) (settings, error) {
 		if c.Exporters[name] == nil {
 			bad("exporter %q is nil", name)
 		}
-		if err := checkName(name); err != nil {
+		if err := metrics.ValidateTag(tagExporter, name); err != nil {
 			bad("exporter name %q cannot be a tag value: %v", name, err)
 		}
 	}
@@ -133,42 +133,19 @@ func (c Config) settings(reg *metrics.Registry) (settings, error) {
 
 	s := settings{
 		exporters:       c.Exporters,
-		interval:        orDefault(c.Interval, DefaultInterval),
-		queueSize:       orDefault(c.QueueSize, defaultQueueSize),
-		shutdownTimeout: orDefault(c.ShutdownTimeout, DefaultShutdownTimeout),
+		interval:        cmp.Or(c.Interval, DefaultInterval),
+		queueSize:       cmp.Or(c.QueueSize, defaultQueueSize),
+		shutdownTimeout: cmp.Or(c.ShutdownTimeout, DefaultShutdownTimeout),
 		minBackoff:      c.MinBackoff,
 		maxBackoff:      c.MaxBackoff,
-		logger:          c.Logger,
+		logger:          cmp.Or(c.Logger, slog.Default()),
 	}
-	s.timeout = orDefault(c.Timeout, s.interval)
+	s.timeout = cmp.Or(c.Timeout, s.interval)
 	if s.minBackoff == 0 {
-		s.minBackoff = min(defaultMinBackoff, orDefault(s.maxBackoff, defaultMinBackoff))
+		s.minBackoff = min(defaultMinBackoff, cmp.Or(s.maxBackoff, defaultMinBackoff))
 	}
 	if s.maxBackoff == 0 {
 		s.maxBackoff = max(defaultMaxBackoff, s.minBackoff)
 	}
-	if s.logger == nil {
-		s.logger = slog.Default()
-	}
 	return s, nil
-}
-
-// orDefault returns v, or def when v is zero.
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
-
-// checkName reports why name cannot tag a series, by the registry's own
-// rules: it registers the exporter's first self-metric in a scratch registry.
-func checkName(name string) error {
-	scratch := metrics.NewRegistry(metrics.WithLogger(slog.New(slog.DiscardHandler)))
-	_, err := scratch.CounterE(metricExported, metrics.Tags{tagExporter: name})
-	if re, ok := errors.AsType[*metrics.RegistrationError](err); ok && re.Detail != "" {
-		return errors.New(re.Detail)
-	}
-	return err
 }

@@ -55,10 +55,10 @@
 // stamped with them (Snapshot.Time is 12:00:10, not 12:00:10.0003), so the
 // points of every host line up. The Reporter sleeps on a timer to the next
 // boundary and checks the wall clock when it wakes, so it does not drift,
-// and it realigns when the clock is stepped. One Registry.Snapshot serves
-// every exporter; exporters must treat it as read-only. A registry has at
-// most one running Reporter, because each Snapshot starts a new histogram
-// interval.
+// and it realigns when the clock is stepped. One snapshot serves every
+// exporter; exporters must treat it as read-only. The Reporter holds the
+// registry's metrics.IntervalReader, because each snapshot ends a histogram
+// interval: a registry has at most one running Reporter.
 //
 // # Queues, retries and drops
 //
@@ -68,7 +68,8 @@
 // error wrapping ErrRejected, built with Rejected), and the refused points
 // are counted and never retried; any other error, and the same snapshot is
 // offered again after an exponential backoff with full jitter, bounded by
-// Config.MinBackoff and Config.MaxBackoff. Each Export call is bounded by
+// Config.MinBackoff and Config.MaxBackoff: the same Snapshot value, so an
+// exporter tells a retry by its Seq. Each Export call is bounded by
 // Config.Timeout.
 //
 // When a new snapshot finds a queue full, the oldest one is dropped and its

@@ -28,6 +28,12 @@ import (
 //     again, so that a retry never duplicates a point, and say how much it
 //     delivered with Partial: the Reporter then counts those points as
 //     exported, and only the others as dropped if the snapshot is given up.
+//
+// Snapshot.Seq tells the calls apart: the Reporter offers snapshots in the
+// order of their Seq, each one interval of the registry, and offers a
+// snapshot again, Seq included, only to retry it. So an Export whose
+// snap.Seq equals that of the previous call is a retry, and a Seq more
+// than one above it means that snapshots in between were dropped.
 type Exporter interface {
 	Export(ctx context.Context, snap metrics.Snapshot) error
 	// Shutdown releases the exporter's connections. It is called once, after

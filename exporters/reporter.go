@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,17 +19,14 @@ import (
 // its goroutine behind rather than hang the service's exit.
 const abandonAfter = 500 * time.Millisecond
 
-// reporting holds the registries that have a running Reporter: a registry's
-// Snapshot starts a new histogram interval, so it has one consumer.
-var reporting sync.Map // *metrics.Registry -> struct{}
-
 // Reporter exports a registry: at every wall-clock multiple of the interval
-// it takes one Snapshot and queues it for each exporter, and one goroutine
-// per exporter delivers that exporter's queue. Create it with Start and stop
-// it with Shutdown.
+// it ends the registry's interval, and queues the Snapshot for each
+// exporter, and one goroutine per exporter delivers that exporter's queue.
+// Create it with Start and stop it with Shutdown.
 type Reporter struct {
 	reg     *metrics.Registry
-	workers []*worker // sorted by name
+	reader  *metrics.IntervalReader // the registry's, held until Shutdown returns
+	workers []*worker               // sorted by name
 
 	ctx     context.Context // the workers' context; canceled once Shutdown's context ends
 	cancel  context.CancelCauseFunc
@@ -46,19 +42,22 @@ type Reporter struct {
 
 // Start validates cfg, registers the self-metrics in reg and starts
 // exporting reg. It returns an error, and starts nothing, if cfg is invalid
-// or another Reporter is running for reg.
+// or reg has an open IntervalReader, such as another running Reporter's
+// (the error then wraps metrics.ErrReaderOpen).
 func Start(reg *metrics.Registry, cfg Config) (*Reporter, error) {
 	s, err := cfg.settings(reg)
 	if err != nil {
 		return nil, err
 	}
-	if _, busy := reporting.LoadOrStore(reg, struct{}{}); busy {
-		return nil, errors.New("exporters: a Reporter is already running for this registry; " +
-			"give one Reporter all the exporters, because each Registry.Snapshot starts a new histogram interval")
+	reader, err := reg.NewIntervalReader()
+	if err != nil {
+		return nil, fmt.Errorf("exporters: a Reporter is already running for this registry, or another reader ends its intervals; "+
+			"give one Reporter all the exporters: %w", err)
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
 	r := &Reporter{
 		reg:     reg,
+		reader:  reader,
 		ctx:     ctx,
 		cancel:  cancel,
 		stop:    make(chan struct{}),
@@ -102,11 +101,11 @@ func (r *Reporter) tick(sched schedule) {
 	}
 }
 
-// snapshot takes one snapshot of the registry and queues it for every
+// snapshot ends the registry's interval and queues its snapshot for every
 // exporter. A non-zero stamp replaces the snapshot's time, so that every
 // host's points carry the same interval boundaries.
 func (r *Reporter) snapshot(stamp time.Time) {
-	snap := r.reg.Snapshot()
+	snap := r.reader.EndInterval()
 	if !stamp.IsZero() {
 		snap.Time = stamp
 	}
@@ -180,7 +179,7 @@ func (r *Reporter) Shutdown(ctx context.Context) error {
 		}
 		w.unregister(r.reg)
 	}
-	reporting.Delete(r.reg)
+	r.reader.Close()
 	return errors.Join(errs...)
 }
 
