@@ -23,7 +23,7 @@
 //		if err := process.Register(reg); err != nil {
 //			log.Fatal(err)
 //		}
-//		for _, s := range reg.Snapshot().Series {
+//		for _, s := range reg.Peek().Series {
 //			fmt.Println(s.Name, s.Value, s.Count)
 //		}
 //	}

@@ -15,7 +15,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	for _, s := range reg.Snapshot().Series {
+	for _, s := range reg.Peek().Series {
 		switch s.Name {
 		case "process.cpu.seconds", "process.fds.max":
 			fmt.Println(s.Name, s.Value > 0)

@@ -30,7 +30,7 @@ func TestRegisterIsIdempotent(t *testing.T) {
 	if n != want {
 		t.Fatalf("%d series registered, want %d", n, want)
 	}
-	for _, s := range reg.Snapshot().Series {
+	for _, s := range reg.Peek().Series {
 		if s.Kind == metrics.KindGaugeFloat64 && !(s.Value > 0) {
 			t.Errorf("%s = %v, want > 0", s.Name, s.Value)
 		}
@@ -70,7 +70,7 @@ func TestReadErrorsAreCountedAndLoggedOnce(t *testing.T) {
 	}
 	reg.FunctionalGaugeFloat64("process.broken", nil, g.value)
 	for range 3 {
-		for _, s := range reg.Snapshot().Series {
+		for _, s := range reg.Peek().Series {
 			if s.Name == "process.broken" {
 				t.Fatalf("a series that cannot be read was exported: %+v", s)
 			}
