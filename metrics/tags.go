@@ -30,8 +30,9 @@ const (
 // AppendMergedTags appends to dst the tags of a series as it is exported:
 // its own tags merged over the default tags, a tag of own winning over a
 // default of the same key, in the order of their keys. own and defaults
-// must each be sorted by key without a key twice, as in a Snapshot. It
-// returns the extended slice, and allocates only when dst must grow.
+// must each be sorted by key, as in a Snapshot; a key that one of them
+// holds twice may be twice in the result. It returns the extended slice,
+// and allocates only when dst must grow.
 func AppendMergedTags(dst, own, defaults []Tag) []Tag {
 	dst = slices.Grow(dst, len(own)+len(defaults))
 	for len(own) > 0 && len(defaults) > 0 {

@@ -23,9 +23,9 @@ func Count(snap metrics.Snapshot, opts Options) int {
 // Naming for the fields of each kind; a histogram or timer whose interval is
 // empty exports only its count, and a timer its rates, too) and returns the
 // extended slice with the number of points it left out as invalid. The
-// series' tags are merged over snap.DefaultTags (the series' own tag wins),
-// sanitized and sorted by key; the metric, "<prefix>.<name>.<field>", is
-// sanitized too.
+// series' tags and snap.DefaultTags are sanitized and sorted by key, then
+// merged as metrics.AppendMergedTags merges them (the series' own tag
+// wins); the metric, "<prefix>.<name>.<field>", is sanitized too.
 //
 // A point is invalid, and only counted, when
 //
@@ -169,12 +169,9 @@ func (m *tagMerger) tagsOf(own []metrics.Tag) (tags []metrics.Tag, lineLen int, 
 		m.scratch = sanitizeSorted(m.scratch[:0], own)
 		sorted = m.scratch
 	}
-	switch {
-	case len(m.defaults) == 0 && isClean:
+	if len(m.defaults) == 0 && isClean {
 		tags = own[:len(own):len(own)] // nothing to change: share the snapshot's slice
-	case len(m.defaults) == 0:
-		tags = m.copy(sorted)
-	default:
+	} else {
 		tags = m.merge(sorted)
 	}
 	lineLen, ok = check(tags)
@@ -182,41 +179,15 @@ func (m *tagMerger) tagsOf(own []metrics.Tag) (tags []metrics.Tag, lineLen int, 
 	return tags, lineLen, ok
 }
 
-func (m *tagMerger) grow() {
+// merge appends own merged over the defaults (see metrics.AppendMergedTags)
+// to the arena, allocating it on first use, and returns the result. The
+// arena was sized for every series, so it never moves.
+func (m *tagMerger) merge(own []metrics.Tag) []metrics.Tag {
 	if m.arena == nil {
 		m.arena = make([]metrics.Tag, 0, m.arenaCap)
 	}
-}
-
-// copy appends tags to the arena and returns the copy.
-func (m *tagMerger) copy(tags []metrics.Tag) []metrics.Tag {
-	m.grow()
 	start := len(m.arena)
-	m.arena = append(m.arena, tags...)
-	return m.arena[start:len(m.arena):len(m.arena)]
-}
-
-// merge appends own merged over the defaults to the arena, both sorted by
-// key, and returns the result. Own tags win over defaults of the same key.
-func (m *tagMerger) merge(own []metrics.Tag) []metrics.Tag {
-	m.grow()
-	start := len(m.arena)
-	d := m.defaults
-	i, j := 0, 0
-	for i < len(own) || j < len(d) {
-		switch {
-		case j == len(d) || i < len(own) && own[i].Key < d[j].Key:
-			m.arena = append(m.arena, own[i])
-			i++
-		case i == len(own) || d[j].Key < own[i].Key:
-			m.arena = append(m.arena, d[j])
-			j++
-		default: // the same key: the series' own tag wins
-			m.arena = append(m.arena, own[i])
-			i++
-			j++
-		}
-	}
+	m.arena = metrics.AppendMergedTags(m.arena, own, m.defaults)
 	return m.arena[start:len(m.arena):len(m.arena)]
 }
 

@@ -126,7 +126,7 @@ func TestFlattenFromRegistry(t *testing.T) {
 	}
 	r.Counter("jobs.done", metrics.Tags{"queue": "base", "host": "worker7"}).Inc(3)
 	r.Timer("query.latency", nil).Update(2 * time.Millisecond)
-	snap := r.Snapshot()
+	snap := r.Peek()
 	snap.Time = testTime
 	points, invalid := Flatten(nil, snap, Options{})
 	if invalid != 0 || len(points) != 1+14 {
@@ -135,6 +135,9 @@ func TestFlattenFromRegistry(t *testing.T) {
 	want := []metrics.Tag{{Key: "host", Value: "worker7"}, {Key: "queue", Value: "base"}, {Key: "service", Value: "alerts"}}
 	if points[0].Metric != "jobs.done.count" || points[0].Value != 3 || !reflect.DeepEqual(points[0].Tags, want) {
 		t.Fatalf("counter point %+v", points[0])
+	}
+	if own := snap.AppendTags(nil, &snap.Series[0]); !reflect.DeepEqual(points[0].Tags, own) {
+		t.Fatalf("counter point tags %v; the series is exported with %v", points[0].Tags, own)
 	}
 	if p := points[2]; p.Metric != "query.latency.min" || math.Abs(p.Value-2) > 0.02 {
 		t.Fatalf("timer min point %+v", p)
