@@ -81,7 +81,7 @@ func Start(ctx context.Context, cfg Config) (*Instance, error) {
 	if err != nil || host == "" {
 		host = "localhost"
 	}
-	if err := s.Registry.SetDefaultTags(metrics.Tags{"host": host, "service": s.Service, "version": s.Release}); err != nil {
+	if err := s.Registry.SetDefaultTags(metrics.Tags{metrics.TagHost: host, metrics.TagService: s.Service, metrics.TagVersion: s.Release}); err != nil {
 		return nil, fmt.Errorf("vitals: %w", err)
 	}
 	s.Registry.EnableRuntimeMetrics()

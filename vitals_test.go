@@ -86,7 +86,7 @@ func TestStartReadsTheEnvironment(t *testing.T) {
 		t.Fatalf("off listeners are running: %q %q", inst.HealthAddr(), inst.PprofAddr())
 	}
 	tags := map[string]string{}
-	for _, tag := range reg.Snapshot().DefaultTags {
+	for _, tag := range reg.Peek().DefaultTags {
 		tags[tag.Key] = tag.Value
 	}
 	if tags["service"] != "from-env" || tags["version"] != "r7" || tags["host"] == "" {
