@@ -23,7 +23,7 @@ import (
 // mix of all six kinds; here every library holds counters, tagged
 // {shard="i"} (go-metrics: in the name).
 //
-//   - vitals: Registry.Snapshot().
+//   - vitals: IntervalReader.EndInterval(), what the Reporter calls.
 //   - gometrics: Registry.Each with a type switch reading Count, what its own
 //     reporters do (graphite.go).
 //   - prometheus: Registry.Gather() over a registered CounterVec.
@@ -44,9 +44,14 @@ func BenchmarkSnapshot100k(b *testing.B) {
 		for i := range snapshotSeries {
 			r.Counter("c", metrics.Tags{"shard": strconv.Itoa(i)}).Inc(int64(i))
 		}
+		reader, err := r.NewIntervalReader()
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer reader.Close()
 		b.ReportAllocs()
 		for b.Loop() {
-			if n := len(r.Snapshot().Series); n != snapshotSeries {
+			if n := len(reader.EndInterval().Series); n != snapshotSeries {
 				b.Fatalf("snapshot has %d series", n)
 			}
 		}
