@@ -27,13 +27,18 @@ func Example() {
 	done := r.Counter("jobs.done", metrics.Tags{"queue": "base"})
 	r.Gauge("queue.depth", metrics.Tags{"queue": "base", "host": "worker7"}).Update(12)
 	latency := r.Timer("query.latency", nil)
+	reader, err := r.NewIntervalReader() // in a service, the exporters' Reporter holds it
+	if err != nil {
+		panic(err)
+	}
+	defer reader.Close()
 	start := time.Unix(1700000000, 0).UTC() // fixed times for the example
 	for _, at := range []time.Time{start, start.Add(10 * time.Second)} {
 		done.Inc(40)
 		for _, ms := range []time.Duration{3, 4, 5, 40} {
 			latency.Update(ms * time.Millisecond)
 		}
-		snap := r.Snapshot()
+		snap := reader.EndInterval()
 		snap.Time = at
 		if err := exp.Export(context.Background(), snap); err != nil {
 			panic(err)
@@ -70,7 +75,7 @@ func Example_put() {
 	size.Update(10)
 	size.Update(30)
 
-	snap := r.Snapshot()
+	snap := r.Peek()
 	snap.Time = time.Unix(1700000000, 0) // a fixed time for the example
 	if err := exp.Export(context.Background(), snap); err != nil {
 		panic(err)
