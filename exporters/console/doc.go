@@ -30,14 +30,19 @@
 //		}
 //		done := r.Counter("jobs.done", metrics.Tags{"queue": "base"})
 //		latency := r.Timer("query.latency", metrics.Tags{"stage": "plan"})
-//		for range 2 { // in a service the exporters' Reporter calls Export every interval
+//		reader, err := r.NewIntervalReader() // in a service the exporters' Reporter holds it
+//		if err != nil {
+//			log.Fatal(err)
+//		}
+//		defer reader.Close()
+//		for range 2 { // and calls Export every interval
 //			for range 3 {
 //				start := time.Now()
 //				time.Sleep(10 * time.Millisecond) // the work
 //				latency.UpdateSince(start)
 //				done.Inc(1)
 //			}
-//			if err := exp.Export(ctx, r.Snapshot()); err != nil {
+//			if err := exp.Export(ctx, reader.EndInterval()); err != nil {
 //				log.Print(err)
 //			}
 //		}
