@@ -74,7 +74,7 @@ func everyKind(t testing.TB) metrics.Snapshot {
 	for _, d := range []time.Duration{1500 * time.Microsecond, 3 * time.Millisecond, 250 * time.Millisecond, 42 * time.Nanosecond} {
 		tm.Update(d)
 	}
-	snap := r.Snapshot()
+	snap := r.Peek()
 	if len(snap.Series) != 11 {
 		t.Fatalf("registry snapshot has %d series, want 11", len(snap.Series))
 	}
