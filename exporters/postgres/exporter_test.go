@@ -318,7 +318,12 @@ func TestRoundTrip(t *testing.T) {
 	e, pool := xpNew(t, Config{})
 	reg := registryOfEveryKind(t)
 	ctx := xpCtx(t)
-	snap := reg.Snapshot()
+	reader, err := reg.NewIntervalReader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	snap := reader.EndInterval()
 	kinds := map[metrics.Kind]int{}
 	for _, s := range snap.Series {
 		kinds[s.Kind]++
@@ -336,7 +341,7 @@ func TestRoundTrip(t *testing.T) {
 
 	// The next interval: the series are cached now, histograms are empty.
 	reg.Counter("jobs.done", metrics.Tags{"host": "own-host"}).Inc(1)
-	snap2 := reg.Snapshot()
+	snap2 := reader.EndInterval()
 	if snap2.Time.Equal(snap.Time) {
 		snap2.Time = snap.Time.Add(time.Second)
 	}
@@ -410,7 +415,7 @@ func TestRetryIsIdempotent(t *testing.T) {
 	t.Parallel()
 	e, pool := xpNew(t, Config{})
 	ctx := xpCtx(t)
-	snap := registryOfEveryKind(t).Snapshot()
+	snap := registryOfEveryKind(t).Peek()
 	for range 2 {
 		if err := e.Export(ctx, snap); err != nil {
 			t.Fatal(err)
