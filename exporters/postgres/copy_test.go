@@ -24,7 +24,7 @@ func TestCopyAndFallback(t *testing.T) {
 	schema := e.cfg.Schema
 
 	// Every kind, and edge values through the binary encoding.
-	snap := registryOfEveryKind(t).Snapshot()
+	snap := registryOfEveryKind(t).Peek()
 	snap.Series = append(snap.Series,
 		metrics.Series{Name: "edge.nan", Kind: metrics.KindGaugeFloat64, Value: math.NaN()},
 		metrics.Series{Name: "edge.tiny", Kind: metrics.KindGaugeFloat64, Value: -math.SmallestNonzeroFloat64},
@@ -136,7 +136,7 @@ func TestCopyFailureIsRetried(t *testing.T) {
 	t.Parallel()
 	e, pool := xpNew(t, Config{})
 	ctx := xpCtx(t)
-	snap := registryOfEveryKind(t).Snapshot()
+	snap := registryOfEveryKind(t).Peek()
 	if err := e.Export(ctx, snap); err != nil {
 		t.Fatal(err)
 	}
