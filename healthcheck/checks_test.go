@@ -98,6 +98,11 @@ func TestMeterRate(t *testing.T) {
 func TestTimerPercentile(t *testing.T) {
 	r := metrics.NewRegistry()
 	timer := r.Timer("query.latency", nil)
+	reader, err := r.NewIntervalReader() // as the exporters' Reporter holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
 	ctx := context.Background()
 	p99 := healthcheck.TimerPercentile(timer, 0.99, 10*time.Millisecond, 100*time.Millisecond)
 	if got, want := p99(ctx), (healthcheck.Result{healthcheck.Good, "p99 none recorded"}); got != want {
@@ -114,7 +119,7 @@ func TestTimerPercentile(t *testing.T) {
 		{182500 * time.Millisecond, healthcheck.Result{healthcheck.Critical, "p99 3m3s (crit > 100ms)"}},
 		{850 * time.Nanosecond, healthcheck.Result{healthcheck.Good, "p99 850ns"}},
 	} {
-		r.Snapshot() // a new interval, holding only tc.d: every quantile is exactly tc.d
+		reader.EndInterval() // a new interval, holding only tc.d: every quantile is exactly tc.d
 		timer.Update(tc.d)
 		if got := p99(ctx); got != tc.want {
 			t.Errorf("%v: got %+v, want %+v", tc.d, got, tc.want)
@@ -122,7 +127,7 @@ func TestTimerPercentile(t *testing.T) {
 	}
 
 	// The quantile is of the values since the last snapshot, within 1%.
-	r.Snapshot()
+	reader.EndInterval()
 	for ms := 1; ms <= 1000; ms++ {
 		timer.Update(time.Duration(ms) * time.Millisecond)
 	}
