@@ -135,12 +135,17 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("%d lines, want 8 (header, 6 series, end):\n%s", lines, raw)
 	}
 
-	// The exporters' Snapshot still sees the interval that /debug/metrics
+	// The exporters' reader still sees the interval that /debug/metrics
 	// looked at, and starts a new one.
+	reader, err := reg.NewIntervalReader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
 	for i, want := range []int64{100, 0} {
-		for _, s := range reg.Snapshot().Series {
+		for _, s := range reader.EndInterval().Series {
 			if s.Name == "query.latency" && s.Summary.Count != want {
-				t.Errorf("Snapshot %d: the timer's interval has %d values, want %d", i+1, s.Summary.Count, want)
+				t.Errorf("EndInterval %d: the timer's interval has %d values, want %d", i+1, s.Summary.Count, want)
 			}
 		}
 	}
