@@ -33,7 +33,9 @@ import (
 // order of their Seq, each one interval of the registry, and offers a
 // snapshot again, Seq included, only to retry it. So an Export whose
 // snap.Seq equals that of the previous call is a retry, and a Seq more
-// than one above it means that snapshots in between were dropped.
+// than one above it means that snapshots in between were dropped. A Seq of
+// 0 comes from a caller other than the Reporter (a Peek, a snapshot built
+// by hand) and is never a retry.
 type Exporter interface {
 	Export(ctx context.Context, snap metrics.Snapshot) error
 	// Shutdown releases the exporter's connections. It is called once, after

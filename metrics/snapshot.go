@@ -14,10 +14,11 @@ type Snapshot struct {
 
 	// Seq numbers the registry's intervals: 1 for the snapshot of the first
 	// IntervalReader.EndInterval, 2 for the next, and so on, across
-	// readers; 0 for Peek. The exporters' Reporter offers the same
-	// Snapshot, Seq included, again when it retries an export, so an
-	// exporter tells a retry by a Seq equal to that of its previous Export,
-	// and a snapshot it never saw (dropped from a full queue) by a gap.
+	// readers; 0 for Peek and for snapshots built by hand. The exporters'
+	// Reporter offers the same Snapshot, Seq included, again when it
+	// retries an export, so an exporter tells a retry by a non-zero Seq
+	// equal to that of its previous Export, and a snapshot it never saw
+	// (dropped from a full queue) by a gap.
 	Seq uint64
 }
 
