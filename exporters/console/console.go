@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -53,8 +52,8 @@ var (
 
 // ErrInvalidPoint is the reason in the exporters.RejectedError that Export
 // returns in FormatPut when it left points out because OpenTSDB cannot store
-// them.
-var ErrInvalidPoint = errors.New("console: not valid for OpenTSDB (NaN or infinite value, no tag or more than MaxTags tags, empty name or tag, or a line of 1024 bytes or more)")
+// them. It is the same value as opentsdb.ErrInvalidPoint.
+var ErrInvalidPoint = tsdb.ErrInvalidPoint
 
 // New returns an Exporter for cfg, or an error when cfg is invalid.
 func New(cfg Config) (*Exporter, error) {
@@ -86,10 +85,13 @@ func New(cfg Config) (*Exporter, error) {
 //     doubled or torn. When another snapshot comes instead, a line the
 //     failed Write cut short is ended first, so that only it is lost;
 //   - ctx's error when ctx ended before Export could start;
-//   - exporters.ErrShutdown after Shutdown.
+//   - exporters.ErrShutdown once Shutdown was called.
 func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 	if e.closed.Load() {
 		return exporters.ErrShutdown
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if err := e.acquire(ctx); err != nil {
 		return err
@@ -115,27 +117,32 @@ func (e *Exporter) Points(snap metrics.Snapshot) int {
 	return e.put.count(snap)
 }
 
-// Shutdown stops the Exporter: later Exports return exporters.ErrShutdown.
-// It waits for an Export in progress, or returns ctx's error if ctx ends
-// first (the Exporter is shut down all the same). The Writer is not closed.
-// A second Shutdown returns exporters.ErrShutdown.
+// Shutdown stops the Exporter as exporters.Exporter describes: Exports
+// called from then on return exporters.ErrShutdown; an Export in progress
+// is waited for until ctx ends. Then Shutdown gives up on it and returns an
+// error wrapping ctx's error. An Export is stuck only in a Write, which an
+// io.Writer gives no way to interrupt: it is abandoned, the Exporter's
+// buffers are released when it returns, and it returns the Write's result.
+// The Writer is not closed. A second Shutdown returns
+// exporters.ErrShutdown.
 func (e *Exporter) Shutdown(ctx context.Context) error {
 	if e.closed.Swap(true) {
 		return exporters.ErrShutdown
 	}
 	if err := e.acquire(ctx); err != nil {
-		return err
+		return fmt.Errorf("console: Shutdown's context ended during an Export, which it abandoned in a Write that cannot be interrupted: %w", err)
 	}
-	defer e.release()
-	e.buf, e.pending = nil, pending{}
-	e.put.points, e.put.ordered, e.text = nil, nil, textEncoder{}
+	e.release()
 	return nil
 }
 
-// acquire takes the lock, or gives up when ctx ends.
+// acquire takes the lock, or gives up when ctx ends. A free lock is taken
+// whatever ctx's state.
 func (e *Exporter) acquire(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
+	select {
+	case e.lock <- struct{}{}:
+		return nil
+	default:
 	}
 	select {
 	case e.lock <- struct{}{}:
@@ -145,7 +152,15 @@ func (e *Exporter) acquire(ctx context.Context) error {
 	}
 }
 
-func (e *Exporter) release() { <-e.lock }
+// release gives the lock back; after Shutdown, the last holder releases
+// the buffers first.
+func (e *Exporter) release() {
+	if e.closed.Load() {
+		e.buf, e.pending = nil, pending{}
+		e.put.points, e.put.ordered, e.text = nil, nil, textEncoder{}
+	}
+	<-e.lock
+}
 
 // encode replaces buf with snap in the Exporter's format.
 func (e *Exporter) encode(snap metrics.Snapshot) {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/vitals-go/vitals/exporters"
 	"github.com/vitals-go/vitals/exporters/console"
+	"github.com/vitals-go/vitals/exporters/opentsdb"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -109,6 +111,9 @@ func TestExportOptions(t *testing.T) {
 	var rejected *exporters.RejectedError
 	if !errors.As(err, &rejected) || rejected.Points != 1 || !errors.Is(err, console.ErrInvalidPoint) {
 		t.Fatalf("error %v, want 1 point rejected", err)
+	}
+	if !errors.Is(err, opentsdb.ErrInvalidPoint) {
+		t.Errorf("error %v does not match opentsdb.ErrInvalidPoint, the same reason", err)
 	}
 	out := buf.String()
 	for _, want := range []string{
@@ -348,8 +353,8 @@ func TestShutdownWaitsWithinContext(t *testing.T) {
 	// A stuck Write holds Shutdown only until its deadline,
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if err := e.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Shutdown: %v, want its deadline", err)
+	if err := e.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "abandoned") {
+		t.Fatalf("Shutdown: %v, want its deadline, and the Export it abandoned", err)
 	}
 	// and holds other Exports only until theirs.
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -367,6 +372,23 @@ func TestShutdownWaitsWithinContext(t *testing.T) {
 	if err := e.Shutdown(context.Background()); !errors.Is(err, exporters.ErrShutdown) {
 		t.Fatalf("second Shutdown: %v", err)
 	}
+}
+
+// TestShutdownContract: the Exporter keeps the Shutdown contract of
+// exporters.Exporter, abandoning an Export stuck in a Write.
+func TestShutdownContract(t *testing.T) {
+	stuck := func(t *testing.T) testkit.StuckExport {
+		w := &blockingWriter{entered: make(chan struct{}, 1), release: make(chan struct{})}
+		release := sync.OnceFunc(func() { close(w.release) })
+		t.Cleanup(release)
+		e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
+		done := make(chan error, 1)
+		go func() { done <- e.Export(context.Background(), testSnapshot()) }()
+		<-w.entered
+		return testkit.StuckExport{Exporter: e, Done: done, Release: release, Abandons: true}
+	}
+	idle := func(t *testing.T) exporters.Exporter { return newExporter(t, console.Config{Writer: io.Discard}) }
+	testkit.CheckShutdown(t, stuck, idle, testSnapshot())
 }
 
 func TestExportContext(t *testing.T) {

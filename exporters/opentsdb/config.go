@@ -1,6 +1,7 @@
 package opentsdb
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -123,15 +124,15 @@ func (c Config) settings() (settings, error) {
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 	s := settings{
-		batchSize:       orDefault(c.BatchSize, defaultBatchSize),
-		maxRequestBytes: orDefault(c.MaxRequestBytes, defaultMaxRequestBytes),
+		batchSize:       cmp.Or(c.BatchSize, defaultBatchSize),
+		maxRequestBytes: cmp.Or(c.MaxRequestBytes, defaultMaxRequestBytes),
 		gzip:            c.Gzip,
-		parallelism:     orDefault(c.Parallelism, defaultParallelism),
-		timeout:         orDefault(c.Timeout, defaultTimeout),
+		parallelism:     cmp.Or(c.Parallelism, defaultParallelism),
+		timeout:         cmp.Or(c.Timeout, defaultTimeout),
 		logger:          c.Logger,
 		flatten: tsdb.Options{
-			DurationUnit: orDefault(c.DurationUnit, time.Millisecond),
-			MaxTags:      orDefault(c.MaxTags, tsdb.DefaultMaxTags),
+			DurationUnit: cmp.Or(c.DurationUnit, time.Millisecond),
+			MaxTags:      cmp.Or(c.MaxTags, tsdb.DefaultMaxTags),
 			Prefix:       c.Prefix,
 		},
 	}
@@ -174,12 +175,3 @@ func (c Config) settings() (settings, error) {
 // telnet line Flatten lets through, 1023 bytes, is at most about 1.2 KiB of
 // JSON (quotes, keys and braces around 8 tags), plus the array's brackets.
 const minRequestBytes = 2048
-
-// orDefault returns v, or def when v is zero.
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}

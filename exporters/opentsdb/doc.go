@@ -116,7 +116,7 @@
 // (syscall.ECONNREFUSED, *net.DNSError, context.DeadlineExceeded, ...).
 // Export returns soon after its context ends, however the TSD behaves; a
 // Shutdown whose context ends while an Export runs interrupts that Export
-// and closes the exporter all the same.
+// and closes the exporter all the same (see exporters.Exporter).
 //
 // # Retries without duplicates
 //

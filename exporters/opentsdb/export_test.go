@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/exporters/console"
 	"github.com/vitals-go/vitals/internal/testenv"
 	"github.com/vitals-go/vitals/metrics"
 )
@@ -40,6 +41,10 @@ func TestExportEveryKind(t *testing.T) {
 			var rej *exporters.RejectedError
 			if !errors.As(err, &rej) || rej.Points != invalid {
 				t.Fatalf("Export = %v, want %d points rejected (the NaN and the 9 tags)", err, invalid)
+			}
+			// The reason is typed, and the console's is the same.
+			if !errors.Is(err, ErrInvalidPoint) || !errors.Is(err, console.ErrInvalidPoint) {
+				t.Errorf("Export = %v, want it to wrap ErrInvalidPoint", err)
 			}
 			want := wantSeries(t, snap, tc.cfg, tc.telnet)
 			if got := e.Points(snap); got != len(want)+invalid {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/vitals-go/vitals/exporters"
 	"github.com/vitals-go/vitals/exporters/internal/tsdb"
@@ -19,7 +20,7 @@ type Exporter struct {
 	// lock is held by Export and Shutdown: a channel, so that waiting for
 	// it can respect a context.
 	lock   chan struct{}
-	closed bool // Shutdown was called; guarded by lock
+	closed atomic.Bool // Shutdown was called
 
 	// closing ends the context of a running Export when a Shutdown stops
 	// waiting for it.
@@ -37,6 +38,11 @@ var (
 	_ exporters.Exporter     = (*Exporter)(nil)
 	_ exporters.PointCounter = (*Exporter)(nil)
 )
+
+// ErrInvalidPoint is the reason, in the exporters.RejectedError that
+// Export returns, for the points not sent because OpenTSDB cannot store
+// them. It is the same value as console.ErrInvalidPoint.
+var ErrInvalidPoint = tsdb.ErrInvalidPoint
 
 // New validates cfg and returns an Exporter. It does not connect: the first
 // Export does.
@@ -60,18 +66,23 @@ func New(cfg Config) (*Exporter, error) {
 // package documentation on retries). A nil error means every point was
 // accepted; an error wrapping exporters.ErrRejected that the rest was, and
 // counts the points refused as invalid, by the TSD or already here (NaN,
-// too many tags, ...); any other error is transient: the Reporter offers the
-// same snapshot again, and only what is still missing is sent then.
+// too many tags, ...: those wrap ErrInvalidPoint); any other error is
+// transient: the Reporter offers the same snapshot again, and only what is
+// still missing is sent then.
 //
 // Export returns soon after ctx ends, and after a Shutdown whose context
 // ended while it ran, whatever state the TSD is in: no call it makes
-// outlasts ctx or Config.Timeout.
+// outlasts ctx or Config.Timeout. Once Shutdown was called, it returns
+// exporters.ErrShutdown.
 func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
+	if e.closed.Load() {
+		return exporters.ErrShutdown
+	}
 	if err := e.acquire(ctx); err != nil {
 		return fmt.Errorf("opentsdb: Export's context ended while another Export or Shutdown ran: %w", err)
 	}
 	defer e.release()
-	if e.closed {
+	if e.closed.Load() {
 		return exporters.ErrShutdown
 	}
 	if err := ctx.Err(); err != nil {
@@ -106,7 +117,7 @@ func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 		return err
 	}
 	if invalid > 0 {
-		invalidErr := fmt.Errorf("%d points not sent: NaN or infinite value, no tag or more than %d, or a line of 1024 bytes or more", invalid, e.cfg.flatten.MaxTags)
+		invalidErr := fmt.Errorf("%d points not sent (MaxTags is %d): %w", invalid, e.cfg.flatten.MaxTags, ErrInvalidPoint)
 		reason = errors.Join(reason, invalidErr)
 		rejected += invalid
 	}
@@ -123,12 +134,17 @@ func (e *Exporter) Points(snap metrics.Snapshot) int {
 	return tsdb.Count(snap, e.cfg.flatten)
 }
 
-// Shutdown closes the exporter's connections and waits for its goroutines
-// to end. Export returns exporters.ErrShutdown afterwards. A second call
-// returns exporters.ErrShutdown. Shutdown waits for an Export in progress
-// until ctx ends; then it interrupts that Export, which returns promptly,
-// closes the exporter all the same, and returns ctx's error.
+// Shutdown stops the exporter as exporters.Exporter describes: Exports
+// called from then on return exporters.ErrShutdown; an Export in progress
+// is waited for until ctx ends. Then Shutdown interrupts it (it returns
+// promptly, with an error saying so), closes the exporter's connections all
+// the same, and returns an error wrapping ctx's error. When Shutdown
+// returns, the exporter's goroutines have ended. A second Shutdown returns
+// exporters.ErrShutdown.
 func (e *Exporter) Shutdown(ctx context.Context) error {
+	if e.closed.Swap(true) {
+		return exporters.ErrShutdown
+	}
 	err := e.acquire(ctx)
 	if err != nil {
 		err = fmt.Errorf("opentsdb: Shutdown's context ended during an Export, which it interrupted: %w", err)
@@ -136,10 +152,6 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 		e.lock <- struct{}{} // the Export returns: it honors its context
 	}
 	defer e.release()
-	if e.closed {
-		return exporters.ErrShutdown
-	}
-	e.closed = true
 	e.points = nil
 	if e.http != nil {
 		e.http.close()

@@ -3,15 +3,20 @@ package opentsdb
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/vitals-go/vitals/exporters"
+	"github.com/vitals-go/vitals/internal/testkit"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -229,11 +234,31 @@ func TestShutdownEndedContext(t *testing.T) {
 // waitHeld waits until an Export holds e.
 func waitHeld(t testing.TB, e *Exporter) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(e.lock) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("Export did not start")
-		}
-		time.Sleep(time.Millisecond)
+	testkit.Poll(t, 10*time.Second, "the Export to start", func() bool { return len(e.lock) > 0 })
+}
+
+// TestShutdownContract: the Exporter keeps the Shutdown contract of
+// exporters.Exporter, interrupting an Export that waits for the TSD.
+func TestShutdownContract(t *testing.T) {
+	stuck := func(t *testing.T) testkit.StuckExport {
+		answer := make(chan struct{})
+		tsd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			select {
+			case <-answer:
+				w.WriteHeader(http.StatusNoContent) // stored
+			case <-r.Context().Done():
+			}
+		}))
+		t.Cleanup(tsd.Close)
+		release := sync.OnceFunc(func() { close(answer) })
+		t.Cleanup(release) // before tsd.Close, which waits for the handlers
+		e := newExporter(t, Config{URL: tsd.URL, Timeout: time.Minute})
+		done := make(chan error, 1)
+		go func() { done <- e.Export(context.Background(), manyGauges(3)) }()
+		waitHeld(t, e)
+		return testkit.StuckExport{Exporter: e, Done: done, Release: release}
 	}
+	idle := func(t *testing.T) exporters.Exporter { return newExporter(t, Config{URL: "http://" + deadAddr(t)}) }
+	testkit.CheckShutdown(t, stuck, idle, manyGauges(3))
 }

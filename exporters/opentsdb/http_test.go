@@ -242,8 +242,8 @@ func TestHTTPRejectedPoints(t *testing.T) {
 
 	err = e.Export(context.Background(), snap)
 	var rej *exporters.RejectedError
-	if !errors.As(err, &rej) || !errors.Is(err, exporters.ErrRejected) {
-		t.Fatalf("second Export = %v, want rejected points", err)
+	if !errors.As(err, &rej) || !errors.Is(err, exporters.ErrRejected) || !errors.Is(err, ErrInvalidPoint) {
+		t.Fatalf("second Export = %v, want rejected points, the invalid ones with ErrInvalidPoint", err)
 	}
 	const unknown = 3 // requests{code=2xx}, requests{code=5xx}, requests.untagged
 	if rej.Points != unknown+invalid {

@@ -1,6 +1,7 @@
 package opentsdb
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -52,7 +53,7 @@ func (s *settings) parseURL(rawURL string) error {
 		}
 		return fmt.Errorf("URL %q has user information, which the exporter does not send; use %s://%s", shown, u.Scheme, hp)
 	case u.Host == "" || err == nil && host == "":
-		return fmt.Errorf("URL %q has no host; use %s://host:%s", shown, u.Scheme, orDefault(port, defaultPort))
+		return fmt.Errorf("URL %q has no host; use %s://host:%s", shown, u.Scheme, cmp.Or(port, defaultPort))
 	case err != nil:
 		return fmt.Errorf("URL %q has no port; use %s://%s (OpenTSDB's usual port)", shown, u.Scheme, net.JoinHostPort(u.Hostname(), defaultPort))
 	case !validPort(port):
