@@ -88,3 +88,87 @@ func TestShutdownKeepsAContextDeadline(t *testing.T) {
 		}
 	})
 }
+
+// TestShutdownDeadlineWithStuckExporter: Shutdown returns at its context's
+// deadline although an exporter never delivers, counts that exporter's
+// points as dropped, and blames it alone.
+func TestShutdownDeadlineWithStuckExporter(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		stuck := &recorder{gate: make(chan struct{})} // never opened; returns when its context ends
+		ok := &recorder{}
+		r := start(t, metrics.NewRegistry(), exporters.Config{
+			Exporters: map[string]exporters.Exporter{"stuck": stuck, "ok": ok},
+			Interval:  noTick,
+			Timeout:   time.Minute,
+		})
+		const deadline = 300 * time.Millisecond
+		err, took := shutdown(r, deadline)
+		if took < deadline || took > deadline+400*time.Millisecond {
+			t.Errorf("Shutdown took %v with a %v deadline", took, deadline)
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Shutdown: %v; want a context.DeadlineExceeded", err)
+		}
+		snaps := ok.received()
+		if len(snaps) != 1 {
+			t.Fatalf("ok exporter received %d snapshots; want 1", len(snaps))
+		}
+		points := series(snaps...)
+		for _, want := range []string{"stuck:", "points in 1 snapshots not delivered"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("Shutdown error %q does not say %q", err, want)
+			}
+		}
+		if strings.Contains(err.Error(), "ok:") {
+			t.Errorf("Shutdown error %q blames the ok exporter", err)
+		}
+		if h := healthOf(t, r, "stuck"); h.Dropped != points || h.Exported != 0 || h.Queued != 0 {
+			t.Errorf("stuck: health %+v; want %d dropped", h, points)
+		}
+		if stuck.shutdownCount() != 1 || !errors.Is(stuck.shutdownCtxErr, context.DeadlineExceeded) {
+			t.Errorf("stuck exporter's Shutdown called %d times, context error %v", stuck.shutdownCount(), stuck.shutdownCtxErr)
+		}
+		if ok.shutdownCount() != 1 {
+			t.Errorf("ok exporter's Shutdown called %d times", ok.shutdownCount())
+		}
+	})
+}
+
+// TestShutdownGivesUpOnExporterIgnoringItsContext: an Export that ignores
+// its context keeps Shutdown past its deadline only by the time Shutdown
+// still waits for it; its late success is not counted.
+func TestShutdownGivesUpOnExporterIgnoringItsContext(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		gate := make(chan struct{})
+		deaf := &recorder{gate: gate, ignoreCtx: true}
+		logs := newLogSink()
+		r := start(t, metrics.NewRegistry(), exporters.Config{
+			Exporters: map[string]exporters.Exporter{"deaf": deaf},
+			Interval:  noTick,
+			Logger:    slog.New(logs),
+		})
+		const deadline = 100 * time.Millisecond
+		err, took := shutdown(r, deadline)
+		if took > deadline+time.Second {
+			t.Errorf("Shutdown took %v with a %v deadline", took, deadline)
+		}
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "goroutine is left behind") {
+			t.Fatalf("Shutdown: %v", err)
+		}
+		h := healthOf(t, r, "deaf")
+		if h.Dropped == 0 || h.Exported != 0 {
+			t.Errorf("health %+v; want the final snapshot dropped", h)
+		}
+
+		close(gate) // the Export returns; its success comes too late to count
+		synctest.Wait()
+		if n := deaf.shutdownCount(); n != 1 {
+			t.Errorf("the exporter's Shutdown called %d times once its Export returned; want 1", n)
+		}
+		if h2 := healthOf(t, r, "deaf"); h2 != h {
+			t.Errorf("health changed after Shutdown returned: %+v, was %+v", h2, h)
+		}
+	})
+}
