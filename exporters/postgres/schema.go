@@ -58,7 +58,7 @@ type migration func(ctx context.Context, tx pgx.Tx, n pgschema.Names, now time.T
 
 // migrations are applied in order; migrations[i] creates version i+1.
 // Append new ones, never edit the applied ones.
-var migrations = []migration{migrate1, migrate2}
+var migrations = []migration{migrate1, migrate2, migrate3, migrate4, migrate5}
 
 // migrate creates the schema if needed, then applies the missing numbered
 // migrations in order (the first creates the tables), in one transaction
@@ -69,6 +69,12 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 }
 
 func migrateAt(ctx context.Context, pool *pgxpool.Pool, schema string, now time.Time) error {
+	return migrateTo(ctx, pool, schema, now, len(migrations))
+}
+
+// migrateTo applies the migrations up to version target, as a release of
+// vitals that knew only those would.
+func migrateTo(ctx context.Context, pool *pgxpool.Pool, schema string, now time.Time, target int) error {
 	n := pgschema.NewNames(schema)
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if err := beginDDL(ctx, tx, n); err != nil {
@@ -85,7 +91,7 @@ func migrateAt(ctx context.Context, pool *pgxpool.Pool, schema string, now time.
 			return fmt.Errorf("schema %s is at version %d, newer than this code knows (%d): upgrade vitals",
 				n.Quoted, version, len(migrations))
 		}
-		for v := version + 1; v <= len(migrations); v++ {
+		for v := version + 1; v <= target; v++ {
 			if err := migrations[v-1](ctx, tx, n, now); err != nil {
 				return fmt.Errorf("migration %d: %w", v, err)
 			}
