@@ -194,8 +194,8 @@ func TestShutdownInterruptsExport(t *testing.T) {
 					want = "opentsdb: interrupted by Shutdown, whose context ended (POST " + url + "/api/put)"
 				}
 				checkFailure(t, err, want)
-			default:
-				t.Fatal("Export still running after Shutdown returned")
+			case <-time.After(5 * time.Second): // it has released e; only its return is left
+				t.Fatal("Export still running 5s after Shutdown returned")
 			}
 			if err := e.Shutdown(context.Background()); !errors.Is(err, exporters.ErrShutdown) {
 				t.Errorf("second Shutdown = %v, want ErrShutdown", err)
