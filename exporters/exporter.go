@@ -38,8 +38,21 @@ import (
 // by hand) and is never a retry.
 type Exporter interface {
 	Export(ctx context.Context, snap metrics.Snapshot) error
-	// Shutdown releases the exporter's connections. It is called once, after
-	// the last Export; calling it again returns ErrShutdown.
+	// Shutdown stops the exporter; the Reporter calls it once, after the
+	// last Export. Every exporter of this module keeps one contract:
+	//
+	//   - From the moment Shutdown is called, Export returns ErrShutdown.
+	//   - Shutdown waits for an Export in progress until ctx ends; then it
+	//     interrupts that Export (cancels its context) and, once the Export
+	//     has returned, releases the exporter's connections all the same and
+	//     returns an error wrapping ctx's error that says it interrupted an
+	//     Export. Without an Export in progress it succeeds even if ctx has
+	//     already ended.
+	//   - An exporter that cannot interrupt the call its Export is blocked
+	//     in (the console's Write on an io.Writer) abandons that Export
+	//     instead: Shutdown returns when ctx ends, and the Export returns
+	//     when the call does.
+	//   - A second Shutdown returns ErrShutdown.
 	Shutdown(ctx context.Context) error
 }
 
