@@ -27,6 +27,38 @@ const (
 	// ReleasesTable holds one row per process: service, version, host,
 	// pid, started_at.
 	ReleasesTable = "vitals_releases"
+	// NamedPointsView shows the rows of PointsTable with their series'
+	// name, tags, kind and unit.
+	NamedPointsView = "vitals_points_named"
+)
+
+// The SQL functions, aggregate and type of a vitals schema, unqualified
+// (see Names.Qualified), for queries written by hand.
+const (
+	// FuncBucketLower is vitals_bucket_lower(idx int): a bucket's lower
+	// bound, as metrics.BucketBounds.
+	FuncBucketLower = "vitals_bucket_lower"
+	// FuncBucketUpper is vitals_bucket_upper(idx int): a bucket's upper
+	// bound, as metrics.BucketBounds.
+	FuncBucketUpper = "vitals_bucket_upper"
+	// FuncBucketValue is vitals_bucket_value(idx int): the value that
+	// stands for a bucket's values in quantiles.
+	FuncBucketValue = "vitals_bucket_value"
+	// FuncQuantile is vitals_quantile(idx int[], cnt bigint[], q float8
+	// [, min bigint, max bigint]), and vitals_quantile(BucketsType, q
+	// [, min, max]): the q-quantile of buckets, as
+	// metrics.Distribution.Quantile.
+	FuncQuantile = "vitals_quantile"
+	// AggMergeBuckets is the aggregate vitals_merge_buckets(idx int[],
+	// cnt bigint[]) returning BucketsType: the buckets of many rows
+	// merged, as metrics.Merger.
+	AggMergeBuckets = "vitals_merge_buckets"
+	// FuncIncrease is vitals_increase(total bigint, previous bigint): the
+	// increase of a cumulative total, a decrease counting as a restart.
+	FuncIncrease = "vitals_increase"
+	// BucketsType is the composite type (idx int[], cnt bigint[]) of
+	// merged buckets.
+	BucketsType = "vitals_buckets"
 )
 
 // Names holds the quoted, schema-qualified identifiers of one schema's
@@ -39,6 +71,7 @@ type Names struct {
 	Points   string // "schema"."vitals_points"
 	Default  string // "schema"."vitals_points_default"
 	Releases string // "schema"."vitals_releases"
+	Named    string // "schema"."vitals_points_named"
 }
 
 // NewNames returns the names of schema's tables.
@@ -52,7 +85,14 @@ func NewNames(schema string) Names {
 		Points:   q(PointsTable),
 		Default:  q(DefaultPartition),
 		Releases: q(ReleasesTable),
+		Named:    q(NamedPointsView),
 	}
+}
+
+// Qualified returns the quoted, schema-qualified name of object, a table,
+// view, function or type of the schema, such as FuncQuantile.
+func (n Names) Qualified(object string) string {
+	return pgx.Identifier{n.Schema, object}.Sanitize()
 }
 
 // Kind returns the kind whose name (metrics.Kind.String, as stored in

@@ -10,8 +10,15 @@ func TestNewNames(t *testing.T) {
 	n := NewNames(`we"ird`)
 	if n.Schema != `we"ird` || n.Quoted != `"we""ird"` || n.Points != `"we""ird"."vitals_points"` ||
 		n.Series != `"we""ird"."vitals_series"` || n.Releases != `"we""ird"."vitals_releases"` ||
-		n.Version != `"we""ird"."vitals_schema_version"` || n.Default != `"we""ird"."vitals_points_default"` {
+		n.Version != `"we""ird"."vitals_schema_version"` || n.Default != `"we""ird"."vitals_points_default"` ||
+		n.Named != `"we""ird"."vitals_points_named"` {
 		t.Errorf("NewNames = %+v", n)
+	}
+}
+
+func TestQualified(t *testing.T) {
+	if got, want := NewNames(`we"ird`).Qualified(FuncQuantile), `"we""ird"."vitals_quantile"`; got != want {
+		t.Errorf("Qualified = %s, want %s", got, want)
 	}
 }
 
