@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
-	"time"
 
 	"github.com/vitals-go/vitals/exporters"
 	"github.com/vitals-go/vitals/exporters/internal/tsdb"
@@ -34,14 +33,11 @@ type Exporter struct {
 	midLine bool    // the last Write ended inside a line
 }
 
-// pending identifies the snapshot in buf while it is not fully written, so
-// that a retry of the same snapshot writes only the rest.
+// pending describes the snapshot in buf while it is not fully written, so
+// that a retry of it writes only the rest.
 type pending struct {
-	active  bool
-	time    time.Time
-	series  int
-	first   *metrics.Series
-	invalid int
+	seq     uint64 // its Snapshot.Seq; 0 when nothing can be retried
+	invalid int    // points left out of buf
 }
 
 // Compile-time checks that Exporter is what the Reporter needs.
@@ -80,10 +76,11 @@ func New(cfg Config) (*Exporter, error) {
 //     OpenTSDB (see Points for how many there are in all). The text format
 //     writes any value (NaN as "NaN") and rejects nothing;
 //   - the writer's error, which the Reporter treats as transient: when the
-//     same snapshot (the same Time and Series slice) is offered again,
-//     Export writes only what the failed Write did not, so no line is lost,
-//     doubled or torn. When another snapshot comes instead, a line the
-//     failed Write cut short is ended first, so that only it is lost;
+//     same snapshot is offered again (the same non-zero Snapshot.Seq, see
+//     exporters.Exporter), Export writes only what the failed Write did
+//     not, so no line is lost, doubled or torn. When another snapshot comes
+//     instead, or one with Seq 0, a line the failed Write cut short is
+//     ended first, so that only it is lost;
 //   - ctx's error when ctx ended before Export could start;
 //   - exporters.ErrShutdown once Shutdown was called.
 func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
@@ -100,7 +97,7 @@ func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 	if e.closed.Load() {
 		return exporters.ErrShutdown
 	}
-	if !e.pending.active || !e.pending.is(snap) {
+	if !e.pending.retriedBy(snap) {
 		e.encode(snap)
 	}
 	return e.flush()
@@ -177,10 +174,7 @@ func (e *Exporter) encode(snap metrics.Snapshot) {
 		buf, invalid = e.put.encode(buf, snap)
 	}
 	e.buf, e.written = buf, 0
-	e.pending = pending{active: true, time: snap.Time, series: len(snap.Series), invalid: invalid}
-	if len(snap.Series) > 0 {
-		e.pending.first = &snap.Series[0]
-	}
+	e.pending = pending{seq: snap.Seq, invalid: invalid}
 }
 
 // flush writes what is left of buf.
@@ -207,11 +201,9 @@ func (e *Exporter) flush() error {
 	return nil
 }
 
-// is reports whether snap is the snapshot p describes: the Reporter offers
-// the same Snapshot value again, with the same Series array.
-func (p pending) is(snap metrics.Snapshot) bool {
-	if !p.time.Equal(snap.Time) || p.series != len(snap.Series) {
-		return false
-	}
-	return len(snap.Series) == 0 || p.first == &snap.Series[0]
+// retriedBy reports whether snap is a retry of the snapshot p describes:
+// the Reporter offers a snapshot again with the same Seq, and Seq 0 (a
+// Peek, a snapshot built by hand) is never a retry.
+func (p pending) retriedBy(snap metrics.Snapshot) bool {
+	return snap.Seq != 0 && snap.Seq == p.seq
 }

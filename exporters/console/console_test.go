@@ -214,6 +214,7 @@ func TestExportWriteErrorIsTransient(t *testing.T) {
 			w := &failingWriter{broken: true, limit: limit}
 			e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
 			snap := testSnapshot()
+			snap.Seq = 1 // offered again as the Reporter does
 			err := e.Export(context.Background(), snap)
 			if !errors.Is(err, errDiskFull) || errors.Is(err, exporters.ErrRejected) {
 				t.Fatalf("error %v, want a transient disk full", err)
@@ -240,6 +241,7 @@ func TestExportShortWrite(t *testing.T) {
 	w := &shortWriter{limit: 10}
 	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
 	snap := testSnapshot()
+	snap.Seq = 1 // offered again as the Reporter does
 	if err := e.Export(context.Background(), snap); !errors.Is(err, io.ErrShortWrite) {
 		t.Fatalf("error %v, want io.ErrShortWrite", err)
 	}
@@ -267,11 +269,14 @@ func (w *shortWriter) Write(p []byte) (int, error) {
 func TestExportAfterAbandonedSnapshot(t *testing.T) {
 	w := &failingWriter{broken: true, limit: 60}
 	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
-	if err := e.Export(context.Background(), testSnapshot()); err == nil {
+	abandoned := testSnapshot()
+	abandoned.Seq = 1
+	if err := e.Export(context.Background(), abandoned); err == nil {
 		t.Fatal("no error")
 	}
 	w.set(false, 0)
 	next := testSnapshot()
+	next.Seq = 2
 	next.Time = testTime.Add(10 * time.Second)
 	next.Series = next.Series[:1]
 	if err := e.Export(context.Background(), next); err != nil {
@@ -286,6 +291,7 @@ func TestExportAfterAbandonedSnapshot(t *testing.T) {
 func TestExportRejected(t *testing.T) {
 	snap := testSnapshot()
 	snap.DefaultTags = nil // requests and query.latency have no tag left
+	snap.Seq = 1           // offered again as the Reporter does
 	w := &failingWriter{broken: true}
 	e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})
 	if err := e.Export(context.Background(), snap); !errors.Is(err, errDiskFull) {
@@ -302,7 +308,7 @@ func TestExportRejected(t *testing.T) {
 	}
 	// Nothing valid at all: no Write, every point rejected.
 	calls := w.calls
-	snap.Series = snap.Series[1:]
+	snap.Series, snap.Seq = snap.Series[1:], 2
 	err = e.Export(context.Background(), snap)
 	if !errors.As(err, &rejected) || rejected.Points != e.Points(snap) {
 		t.Fatalf("error %v, want %d points rejected", err, e.Points(snap))

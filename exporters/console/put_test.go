@@ -14,7 +14,7 @@ import (
 // each in the snapshot's order, without changing the snapshot, which the
 // other exporters share.
 func TestPutAppFirst(t *testing.T) {
-	snap := metrics.Snapshot{Time: testTime, DefaultTags: []metrics.Tag{{Key: "host", Value: "web01"}}, Series: []metrics.Series{
+	snap := metrics.Snapshot{Seq: 1, Time: testTime, DefaultTags: []metrics.Tag{{Key: "host", Value: "web01"}}, Series: []metrics.Series{
 		{Name: "go.goroutines", Kind: metrics.KindGauge, Value: 12},
 		{Name: "jobs.done", Kind: metrics.KindCounter, Count: 3},
 		{Name: "vitals.exporter.exported", Kind: metrics.KindCounter, Count: 111, Tags: []metrics.Tag{{Key: "exporter", Value: "console"}}},
@@ -30,7 +30,8 @@ put go.goroutines.value 1700000000 12 host=web01
 put vitals.exporter.exported.count 1700000000 111 exporter=console host=web01
 put process.open.fds.value 1700000000 9 host=web01
 `
-	// Written at the first try, and after failures part-way.
+	// Written at the first try, and after failures part-way (retried with
+	// the same Seq, as the Reporter does).
 	for _, limit := range []int{-1, 0, 50, 150} {
 		w := &failingWriter{broken: limit >= 0, limit: limit}
 		e := newExporter(t, console.Config{Format: console.FormatPut, Writer: w})

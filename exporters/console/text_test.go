@@ -19,10 +19,13 @@ import (
 var textTime = time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC)
 
 // textSnapshot has application and SDK series in registration order, mixed.
-// step 1 is the next interval's values.
+// step 1 is the next interval's values. Seq numbers the steps from 1, as a
+// registry numbers its intervals, so that an Export of the same step again
+// after a failure is a retry.
 func textSnapshot(step int64) metrics.Snapshot {
 	exporter := []metrics.Tag{{Key: "exporter", Value: "console"}}
 	return metrics.Snapshot{
+		Seq:         uint64(step) + 1,
 		Time:        textTime.Add(time.Duration(step) * 10 * time.Second),
 		DefaultTags: []metrics.Tag{{Key: "host", Value: "web01"}, {Key: "service", Value: "alerts"}},
 		Series: []metrics.Series{
