@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,7 +37,13 @@ type Exporter struct {
 	stopMaintenance context.CancelFunc
 	maintenanceDone chan struct{}
 	shutdown        atomic.Bool
-	releaseRecorded atomic.Bool // this process is in vitals_releases, see recordRelease
+
+	busy chan struct{} // a one-slot semaphore held by the Export in progress
+	// The Export in progress, for Shutdown to interrupt; guarded by mu.
+	mu              sync.Mutex
+	interrupt       context.CancelCauseFunc // nil between Exports
+	exported        chan struct{}           // closed when that Export returns
+	releaseRecorded atomic.Bool             // this process is in vitals_releases, see recordRelease
 }
 
 var (
@@ -79,6 +86,7 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 		pool:                pool,
 		log:                 cfg.Logger,
 		w:                   newWriter(),
+		busy:                make(chan struct{}, 1),
 		collisions:          map[int64]bool{},
 		sqlPoints:           pointsSQL(pgschema.NewNames(cfg.Schema), false),
 		sqlPointsOnConflict: pointsSQL(pgschema.NewNames(cfg.Schema), true),
@@ -154,9 +162,11 @@ func (e *Exporter) Points(snap metrics.Snapshot) int { return len(snap.Series) }
 // INSERT with ON CONFLICT DO NOTHING, which is also used straight away for
 // a snapshot offered again after an error.
 func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
-	if e.shutdown.Load() {
-		return exporters.ErrShutdown
+	ctx, done, err := e.begin(ctx)
+	if err != nil {
+		return err
 	}
+	defer done()
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
 	if err := e.parts.ensure(ctx, snap.Time); err != nil {
@@ -334,28 +344,65 @@ func (e *Exporter) logOnce(id int64, level slog.Level, msg string, args ...any) 
 	e.log.Log(context.Background(), level, msg, append([]any{"id", id, "schema", e.cfg.Schema}, args...)...)
 }
 
-// Shutdown stops the maintenance and closes the connections. A second call
-// returns exporters.ErrShutdown.
+// Shutdown stops the maintenance and closes the connections, keeping the
+// contract of exporters.Exporter: it waits for an Export in progress until
+// ctx ends, then interrupts it; a second call returns exporters.ErrShutdown.
 func (e *Exporter) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
 	if e.shutdown.Swap(true) {
+		e.mu.Unlock()
 		return exporters.ErrShutdown
 	}
+	interrupt, exported := e.interrupt, e.exported
+	e.mu.Unlock()
 	e.stopMaintenance()
-	select {
-	case <-e.maintenanceDone:
-	case <-ctx.Done():
-		// The maintenance has its context cancelled and returns as soon as
-		// its statement does; closing the pool below waits for it.
+
+	var interrupted error
+	if exported != nil {
+		select {
+		case <-exported:
+		case <-ctx.Done():
+			interrupted = fmt.Errorf("postgres: Shutdown's context ended during an Export, which it interrupted: %w", context.Cause(ctx))
+			interrupt(interrupted)
+			<-exported // pgx returns as soon as its context is cancelled
+		}
 	}
-	closed := make(chan struct{})
-	go func() {
-		e.pool.Close()
-		close(closed)
-	}()
-	select {
-	case <-closed:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("postgres: shutdown: %w", ctx.Err())
+	// The maintenance has its context cancelled and returns as soon as its
+	// statement does; Close waits for that, and for nothing else: no Export
+	// is in progress any more.
+	<-e.maintenanceDone
+	e.pool.Close()
+	return interrupted
+}
+
+// begin registers an Export, so that Shutdown can interrupt it, and returns
+// its context and the function that ends it. Exports run one at a time: a
+// second waits for the first, or for its ctx. After Shutdown, begin returns
+// exporters.ErrShutdown.
+func (e *Exporter) begin(ctx context.Context) (context.Context, func(), error) {
+	if e.shutdown.Load() {
+		return nil, nil, exporters.ErrShutdown
 	}
+	select {
+	case e.busy <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.shutdown.Load() {
+		<-e.busy
+		return nil, nil, exporters.ErrShutdown
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	exported := make(chan struct{})
+	e.interrupt, e.exported = cancel, exported
+	return ctx, func() {
+		e.mu.Lock()
+		e.interrupt, e.exported = nil, nil
+		e.mu.Unlock()
+		cancel(nil)
+		close(exported)
+		<-e.busy
+	}, nil
 }
