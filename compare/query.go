@@ -84,7 +84,7 @@ func (q Query) seriesTags() metrics.Tags {
 	if tags == nil {
 		tags = metrics.Tags{}
 	}
-	tags["service"] = q.Service
+	tags[metrics.TagService] = q.Service
 	return tags
 }
 

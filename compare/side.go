@@ -37,7 +37,7 @@ func readSide(ctx context.Context, src Source, q Query, s Side, all []Series) (*
 	if s.Release != "" {
 		series = nil
 		for _, si := range all {
-			if si.Tags["version"] == s.Release {
+			if si.Tags[metrics.TagVersion] == s.Release {
 				series = append(series, si)
 			}
 		}
@@ -101,9 +101,9 @@ func (d *side) resolved(s Side) Side {
 // but host, version and service.
 func lineTags(tags metrics.Tags) metrics.Tags {
 	out := maps.Clone(tags)
-	delete(out, "host")
-	delete(out, "version")
-	delete(out, "service")
+	delete(out, metrics.TagHost)
+	delete(out, metrics.TagVersion)
+	delete(out, metrics.TagService)
 	if out == nil {
 		out = metrics.Tags{}
 	}

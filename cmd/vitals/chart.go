@@ -81,7 +81,7 @@ func loadChart(ctx context.Context, r *pgreader.Reader, cmp *compare.Comparison,
 		return nil, errors.New("no chart: neither side has data")
 	}
 	to = to.Add(time.Microsecond) // Range's To is exclusive
-	tags := metrics.Tags{"service": q.Service}
+	tags := metrics.Tags{metrics.TagService: q.Service}
 	for k, v := range q.Tags {
 		tags[k] = v
 	}

@@ -165,7 +165,7 @@ func explainCompareError(ctx context.Context, r *pgreader.Reader, q compare.Quer
 	if !errors.Is(err, compare.ErrNoData) && !errors.Is(err, compare.ErrInvalidQuery) {
 		return err
 	}
-	ofService := metrics.Tags{"service": q.Service}
+	ofService := metrics.Tags{metrics.TagService: q.Service}
 	series, lerr := r.Series(ctx, "", ofService)
 	if lerr != nil {
 		return err

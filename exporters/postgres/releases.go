@@ -17,11 +17,11 @@ var processStart = time.Now()
 func releaseOf(snap metrics.Snapshot) (service, version, host string, ok bool) {
 	for _, t := range snap.DefaultTags {
 		switch t.Key {
-		case "service":
+		case metrics.TagService:
 			service = t.Value
-		case "version":
+		case metrics.TagVersion:
 			version = t.Value
-		case "host":
+		case metrics.TagHost:
 			host = t.Value
 		}
 	}
