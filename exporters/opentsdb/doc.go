@@ -120,10 +120,12 @@
 //
 // # Retries without duplicates
 //
-// The exporter remembers, for the snapshot it is sending (by its Time),
-// which batches the TSD has answered. When the Reporter offers that snapshot
-// again after a transient error, only the batches not answered yet are sent,
-// so a point the TSD stored is never posted twice. A request that timed out
+// The exporter remembers, for the snapshot it is sending, which batches the
+// TSD has answered. When the Reporter offers that snapshot again after a
+// transient error (with the same Snapshot.Seq, see exporters.Exporter),
+// only the batches not answered yet are sent, so a point the TSD stored is
+// never posted twice. A snapshot of Seq 0 (a Peek, or built by hand) is
+// never taken for a retry: each Export of it sends every point. A request that timed out
 // or was cancelled after the TSD received it may still have been stored: it
 // is sent again, the one case in which a point can arrive twice (OpenTSDB
 // and VictoriaMetrics then hold the same value twice for one timestamp).

@@ -99,9 +99,9 @@ func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 		err      error
 	)
 	if e.http != nil {
-		rejected, reason, err = e.http.export(ctx, snap.Time, e.points)
+		rejected, reason, err = e.http.export(ctx, snap.Seq, e.points)
 	} else {
-		err = e.telnet.export(ctx, snap.Time, e.points)
+		err = e.telnet.export(ctx, snap.Seq, e.points)
 	}
 	clear(e.points) // let the snapshot's strings go
 	if err != nil {

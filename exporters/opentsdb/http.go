@@ -42,11 +42,10 @@ type span struct{ start, end, n int }
 
 // httpProgress is what has been settled of one snapshot.
 type httpProgress struct {
-	time     time.Time // the snapshot's time; zero when nothing is pending
-	points   int       // its number of valid points, to catch a different snapshot of the same time
-	done     []bool    // per batch: answered, every point stored or refused
-	retry    [][]byte  // points the TSD asked to be sent again later ("Please throttle"), as it echoed them
-	rejected int       // points the TSD refused as invalid
+	seq      uint64   // the snapshot's Seq; 0 when nothing can be retried
+	done     []bool   // per batch: answered, every point stored or refused
+	retry    [][]byte // points the TSD asked to be sent again later ("Please throttle"), as it echoed them
+	rejected int      // points the TSD refused as invalid
 	errors   []putError
 }
 
@@ -75,14 +74,18 @@ func newHTTPSender(cfg settings) *httpSender {
 
 func (h *httpSender) close() { h.transport.CloseIdleConnections() }
 
-// export sends the points of the snapshot taken at t that are not settled
-// yet. It returns how many points the TSD refused in this snapshot, with
-// why, once every batch is settled, or a transient error.
-func (h *httpSender) export(ctx context.Context, t time.Time, points []tsdb.Point) (rejected int, reason, err error) {
+// export sends the points of the snapshot numbered seq that are not
+// settled yet: all of them unless seq is that of the previous call, which
+// failed, and not 0 (see exporters.Exporter). It returns how many points
+// the TSD refused in this snapshot, with why, once every batch is settled,
+// or a transient error.
+func (h *httpSender) export(ctx context.Context, seq uint64, points []tsdb.Point) (rejected int, reason, err error) {
 	h.encode(points)
 	p := &h.progress
-	if !p.time.Equal(t) || p.points != len(points) || len(p.done) != len(h.batches) {
-		*p = httpProgress{time: t, points: len(points), done: make([]bool, len(h.batches))}
+	// Other batches under the same Seq are a caller's mistake: start over
+	// rather than index batches that are not there.
+	if seq == 0 || seq != p.seq || len(p.done) != len(h.batches) {
+		*p = httpProgress{seq: seq, done: make([]bool, len(h.batches))}
 	}
 	jobs := h.jobs()
 

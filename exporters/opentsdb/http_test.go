@@ -111,6 +111,7 @@ func TestHTTPRetryAfterServerErrors(t *testing.T) {
 
 	cfg := Config{URL: proxy.URL, Prefix: uniquePrefix(t), BatchSize: 5, Parallelism: 3}
 	snap := everyKind(t)
+	snap.Seq = 1 // offered again as the Reporter does
 	e := newExporter(t, cfg)
 	err, transient := exportUntil(t, e, snap, 20)
 	if err != nil {
@@ -147,6 +148,7 @@ func TestHTTPPartialDelivery(t *testing.T) {
 
 	cfg := Config{URL: proxy.URL, Prefix: uniquePrefix(t), BatchSize: 5, Parallelism: 1}
 	snap := everyKind(t)
+	snap.Seq = 1 // offered again as the Reporter does
 	e := newExporter(t, cfg)
 	partial := 0
 	for attempt := 1; ; attempt++ {
@@ -230,6 +232,7 @@ func TestHTTPRejectedPoints(t *testing.T) {
 
 	cfg := Config{URL: proxy.URL, Prefix: uniquePrefix(t), BatchSize: 8, Gzip: true}
 	snap, invalid := withInvalid(everyKind(t))
+	snap.Seq = 1 // offered again as the Reporter does
 	e := newExporter(t, cfg)
 
 	err := e.Export(context.Background(), snap)

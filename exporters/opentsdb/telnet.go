@@ -27,9 +27,8 @@ type telnetSender struct {
 	// progress remembers how much of the snapshot being sent has been
 	// delivered, so that a retry sends only the rest.
 	progress struct {
-		time   time.Time // the snapshot's time; zero when nothing is pending
-		points int       // its number of lines, to catch a different snapshot of the same time
-		sent   int       // lines delivered: acknowledged by the server's TCP stack
+		seq  uint64 // the snapshot's Seq; 0 when nothing can be retried
+		sent int    // lines delivered: acknowledged by the server's TCP stack
 	}
 }
 
@@ -41,22 +40,25 @@ func newTelnetSender(cfg settings) *telnetSender {
 	return &telnetSender{cfg: cfg, dialer: net.Dialer{Timeout: cfg.timeout, KeepAlive: 30 * time.Second}}
 }
 
-// export writes the lines of the snapshot taken at t that were not
+// export writes the lines of the snapshot numbered seq that were not
 // delivered yet, then waits until the server's TCP stack acknowledged them.
 // On any failure it drops the connection and returns a transient error; the
-// next call resends from the first line not acknowledged.
-func (s *telnetSender) export(ctx context.Context, t time.Time, points []tsdb.Point) error {
+// next call for the same non-zero seq (a retry, see exporters.Exporter)
+// resends from the first line not acknowledged, any other sends every line.
+func (s *telnetSender) export(ctx context.Context, seq uint64, points []tsdb.Point) error {
 	s.buf, s.ends = s.buf[:0], s.ends[:0]
 	for _, p := range points {
 		s.buf = tsdb.AppendTelnet(s.buf, p)
 		s.ends = append(s.ends, len(s.buf))
 	}
 	p := &s.progress
-	if !p.time.Equal(t) || p.points != len(points) {
-		p.time, p.points, p.sent = t, len(points), 0
+	// Fewer lines under the same Seq are a caller's mistake: start over
+	// rather than resume past the end.
+	if seq == 0 || seq != p.seq || p.sent > len(points) {
+		p.seq, p.sent = seq, 0
 	}
 	if p.sent == len(points) {
-		p.time = time.Time{}
+		p.seq = 0
 		return nil
 	}
 
@@ -77,7 +79,7 @@ func (s *telnetSender) export(ctx context.Context, t time.Time, points []tsdb.Po
 		s.abort()
 		return failure(ctx, s.cfg.where, err, s.cfg.timeout, "the server did not take the lines")
 	}
-	p.time = time.Time{}
+	p.seq = 0
 	return nil
 }
 

@@ -144,6 +144,7 @@ func TestTelnetServerClosesMidStream(t *testing.T) {
 	cfg := Config{URL: "tcp://" + proxy.ln.Addr().String(), Prefix: uniquePrefix(t)}
 	e := newExporter(t, cfg)
 	snap := manyGauges(20000)
+	snap.Seq = 1 // offered again as the Reporter does
 
 	err := e.Export(context.Background(), snap)
 	if err == nil || errors.Is(err, exporters.ErrRejected) {
@@ -198,6 +199,7 @@ func TestTelnetConnectionReset(t *testing.T) {
 	cfg := Config{URL: "tcp://" + proxy.ln.Addr().String(), Prefix: uniquePrefix(t)}
 	e := newExporter(t, cfg)
 	snap := manyGauges(20000)
+	snap.Seq = 1 // offered again as the Reporter does
 
 	err := e.Export(context.Background(), snap)
 	if err == nil || errors.Is(err, exporters.ErrRejected) {
