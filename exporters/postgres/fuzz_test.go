@@ -150,7 +150,7 @@ func checkRoundTrip(ctx context.Context, t *testing.T, r *pgreader.Reader, pool 
 	if !maps.Equal(got.Tags, want) {
 		t.Fatalf("tags read back as %q, want %q", got.Tags, want)
 	}
-	if id := SeriesID(s.Name, mergeTags(nil, snap.DefaultTags, s.Tags)); got.ID != id || got.Kind != metrics.KindCounter {
+	if id := SeriesID(s.Name, snap.AppendTags(nil, &s)); got.ID != id || got.Kind != metrics.KindCounter {
 		t.Fatalf("stored as %s id %d, want counter id %d", got.Kind, got.ID, id)
 	}
 

@@ -72,7 +72,7 @@ func (w *writer) keySeries(series []metrics.Series) {
 			w.b.reject(fmt.Errorf("series %q has unknown kind %d", s.Name, s.Kind))
 			continue
 		}
-		w.tags = mergeTags(w.tags[:0], w.defaults, s.Tags)
+		w.tags = metrics.AppendMergedTags(w.tags[:0], s.Tags, w.defaults)
 		w.keys = append(w.keys, seriesKey{id: SeriesID(s.Name, w.tags), check: w.check(s.Name, w.tags), index: i})
 	}
 	slices.SortFunc(w.keys, func(a, b seriesKey) int {
@@ -108,7 +108,7 @@ func (w *writer) addRows(series []metrics.Series) {
 // rejects it when PostgreSQL cannot store its text, and reports which.
 // (Known series were checked when they were first stored.)
 func (w *writer) queueNew(key *seriesKey, s *metrics.Series) bool {
-	w.tags = mergeTags(w.tags[:0], w.defaults, s.Tags)
+	w.tags = metrics.AppendMergedTags(w.tags[:0], s.Tags, w.defaults)
 	if !storable(s.Name, w.tags) {
 		w.b.reject(errInvalidText)
 		return false
