@@ -71,6 +71,7 @@
 //     process, written at its first successful Export from the snapshot's
 //     default tags, so that pgreader's Reader.Releases and Reader.Compare
 //     know which releases ran where and when.
+//   - the view vitals_points_named and the SQL functions (see "SQL" below).
 //
 // Which columns are set depends on the kind; the others are NULL:
 //
@@ -86,6 +87,43 @@
 // An interval in which a histogram or timer recorded nothing has count 0
 // and sum 0, and NULL statistics and buckets. NaN and infinite values
 // (possible only from attached go-metrics registries) are stored as NULL.
+//
+// # SQL
+//
+// The tables are meant to be queried by hand too. Every table, view,
+// column, function and type has a COMMENT (\d+ vitals_points in psql says
+// what each column holds, by kind), and the schema has:
+//
+//   - vitals_points_named: the rows of vitals_points with their series'
+//     name, tags, kind and unit in front, the table to query by hand.
+//   - vitals_merge_buckets(bucket_idx, bucket_cnt): an aggregate merging
+//     the buckets of many rows exactly (hosts, intervals), as
+//     metrics.Merger does, into a vitals_buckets (idx int[], cnt bigint[]).
+//   - vitals_quantile(buckets, q, min, max), and vitals_quantile(bucket_idx,
+//     bucket_cnt, q, min, max) for one row: the q-quantile, the same value
+//     as metrics.Distribution.Quantile; min and max (the exact extremes,
+//     min(min) and max(max) over merged rows) may be left out, and the
+//     estimate is then not clamped into them.
+//   - vitals_increase(total, previous): the growth of a cumulative total
+//     since the previous row, a fall counting as a restart from 0.
+//   - vitals_bucket_lower(idx), vitals_bucket_upper(idx): the bounds of a
+//     bucket, as metrics.BucketBounds; vitals_bucket_value(idx): the value
+//     that stands for it in quantiles.
+//
+// They are plain SQL and PL/pgSQL, immutable and parallel safe, and work
+// whatever the search_path. Timers are stored in nanoseconds (the OpenTSDB
+// exporter sends milliseconds): divide by 1e6. The p99 of a handler per
+// minute over the last hour, every host merged, in milliseconds:
+//
+//	SELECT date_trunc('minute', ts) AS minute,
+//	       vitals_quantile(vitals_merge_buckets(bucket_idx, bucket_cnt), 0.99, min(min), max(max)) / 1e6 AS p99_ms
+//	FROM vitals_points_named
+//	WHERE name = 'http.server' AND tags @> '{"handler": "/checkout"}' AND ts > now() - interval '1 hour'
+//	GROUP BY minute ORDER BY minute;
+//
+// SQL.md, beside this file, has more recipes (request rate from a counter,
+// top series by growth, one latency per release merged across hosts, a
+// histogram), each tested against PostgreSQL on data this package wrote.
 //
 // # Partitions and retention
 //
