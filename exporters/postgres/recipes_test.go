@@ -121,14 +121,20 @@ func simulateFleet(t *testing.T, ctx context.Context, url, schema string) []flee
 	return points
 }
 
-// recipe is an SQL block of SQL.md, under its heading.
+// recipe is an SQL block of a Markdown file, under its heading.
 type recipe struct{ heading, sql string }
 
-// sqlRecipes returns the recipes of SQL.md: every ```sql block, with the
-// ### heading above it.
+// sqlRecipes returns the recipes of SQL.md.
 func sqlRecipes(t *testing.T) []recipe {
 	t.Helper()
-	doc, err := os.ReadFile("SQL.md")
+	return markdownSQL(t, "SQL.md")
+}
+
+// markdownSQL returns every ```sql block of the Markdown file at path,
+// with the ### heading above it.
+func markdownSQL(t *testing.T, path string) []recipe {
+	t.Helper()
+	doc, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,5 +421,19 @@ func TestDocRecipeIsTested(t *testing.T) {
 	}
 	if recipes := sqlRecipes(t); sql.String() != recipes[0].sql {
 		t.Errorf("doc.go's SQL\n%s\nis not SQL.md's first recipe\n%s", sql.String(), recipes[0].sql)
+	}
+}
+
+// TestReadmeRecipesAreTested: the SQL in the repository's README.md is
+// copied from SQL.md, whose recipes TestSQLRecipes runs.
+func TestReadmeRecipesAreTested(t *testing.T) {
+	tested := map[string]bool{}
+	for _, r := range sqlRecipes(t) {
+		tested[r.sql] = true
+	}
+	for _, r := range markdownSQL(t, "../../README.md") {
+		if !tested[r.sql] {
+			t.Errorf("README.md's SQL under %q is not a recipe of SQL.md, which TestSQLRecipes runs:\n%s", r.heading, r.sql)
+		}
 	}
 }
