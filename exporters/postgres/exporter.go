@@ -32,7 +32,8 @@ type Exporter struct {
 	collisions map[int64]bool // ids already logged about, see logOnce
 	failedAt   time.Time      // of the last snapshot whose points could not be written
 
-	parts partitions
+	parts   partitions
+	rollups *rollups // see rollup.go
 
 	stopMaintenance context.CancelFunc
 	maintenanceDone chan struct{}
@@ -94,6 +95,7 @@ func New(ctx context.Context, cfg Config) (*Exporter, error) {
 	}
 	e.parts = partitions{pool: pool, n: e.n, ahead: cfg.PartitionsAhead, retention: cfg.Retention, log: cfg.Logger,
 		known: map[time.Time]bool{}, failed: map[time.Time]bool{}}
+	e.rollups = newRollups(pool, e.n, cfg)
 	if err := e.start(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -127,16 +129,22 @@ func (e *Exporter) start(ctx context.Context) error {
 	return nil
 }
 
-// maintain runs partition maintenance every MaintenanceInterval until ctx
-// is cancelled.
+// maintain runs partition maintenance every MaintenanceInterval, and
+// rollup maintenance every minute (or MaintenanceInterval when shorter),
+// until ctx is cancelled.
 func (e *Exporter) maintain(ctx context.Context) {
 	defer close(e.maintenanceDone)
 	t := time.NewTicker(e.cfg.MaintenanceInterval)
 	defer t.Stop()
+	roll := time.NewTicker(e.rollups.every)
+	defer roll.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-roll.C:
+			e.rollups.run(ctx)
+			continue
 		case <-t.C:
 		}
 		mctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)

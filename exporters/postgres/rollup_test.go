@@ -1,0 +1,277 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// checkRollups compares both rollup tables, over the range the state says
+// they cover, with the merge in Go of the points stored.
+func (rt *rollupTester) checkRollups(t *testing.T, label string) {
+	t.Helper()
+	raw := rt.rawRows(t)
+	m, h := rt.state(t)
+	r := rt.n.Rollups()
+	checkRollRows(t, label+", 1m", rt.rollRows(t, r.M1), expectRollup(raw, time.Minute, m.from, m.to))
+	checkRollRows(t, label+", 1h", rt.rollRows(t, r.H1), expectRollup(raw, time.Hour, h.from, h.to))
+}
+
+// TestRollupMatchesPoints backfills the points written before the schema
+// had rollups, then rolls forward the next ones, and checks both tables
+// against the merge of the points computed in Go, for every kind of
+// series: buckets and counts exactly.
+func TestRollupMatchesPoints(t *testing.T) {
+	t.Parallel()
+	rt := newRollupTester(t)
+	hour := time.Now().UTC().Truncate(time.Hour)
+
+	// Before: 100 minutes of 10 s flushes, from 3 hours ago.
+	base := hour.Add(-3 * time.Hour)
+	for i := range 600 {
+		rt.export(t, base.Add(time.Duration(i)*10*time.Second), mixSeries(i)...)
+	}
+	rt.maintain(t, time.Now())
+	m, h := rt.state(t)
+	if m.from.After(base) || h.from.After(base) || !h.to.After(base.Add(time.Hour)) {
+		t.Fatalf("after backfill: minutes %v, hours %v; want both from %v on", m, h, base)
+	}
+	rt.checkRollups(t, "backfill")
+	if n := len(rt.rollRows(t, rt.n.Rollups().H1)); n != 5*2 {
+		t.Errorf("%d hour rows, want 10 (5 series, 2 hours)", n)
+	}
+
+	// After: the next 40 minutes, an hour from now, rolled forward.
+	next := hour.Add(time.Hour)
+	for i := 600; i < 840; i++ {
+		rt.export(t, next.Add(time.Duration(i-600)*10*time.Second), mixSeries(i)...)
+	}
+	rt.maintain(t, next.Add(45*time.Minute))
+	m, h = rt.state(t)
+	if want := next.Add(44 * time.Minute); !m.to.Equal(want) || !h.to.Equal(next) {
+		t.Fatalf("after the forward roll: minutes %v, hours %v; want minutes to %v, hours to %v", m, h, want, next)
+	}
+	rt.checkRollups(t, "forward")
+	rt.maintain(t, next.Add(2*time.Hour+time.Minute))
+	if _, h = rt.state(t); !h.to.Equal(next.Add(2 * time.Hour)) {
+		t.Fatalf("hours to %v, want %v", h.to, next.Add(2*time.Hour))
+	}
+	rt.checkRollups(t, "hours closed")
+}
+
+// TestRollupLatePoints writes points into minutes already rolled up: those
+// written within rollupLateness of their minute's end are rolled up again
+// with their hour at the next run; a later one is not.
+func TestRollupLatePoints(t *testing.T) {
+	t.Parallel()
+	rt := newRollupTester(t)
+	base := time.Now().UTC().Truncate(time.Hour).Add(time.Hour)
+	for i := range 240 { // base-30m to base+10m
+		rt.export(t, base.Add(-30*time.Minute+time.Duration(i)*10*time.Second), mixSeries(i)...)
+	}
+	rt.maintain(t, base.Add(6*time.Minute))
+	if m, h := rt.state(t); !m.to.Equal(base.Add(5*time.Minute)) || !h.to.Equal(base) || h.from.After(base.Add(-time.Hour)) {
+		t.Fatalf("minutes %v, hours %v", m, h)
+	}
+	rt.checkRollups(t, "first")
+
+	// Late: base-3m+5s, written 8 minutes after its minute ended; its hour
+	// (base-1h) is rolled up.
+	rt.export(t, base.Add(-3*time.Minute+5*time.Second), mixSeries(1000)...)
+	rt.maintain(t, base.Add(7*time.Minute))
+	rt.checkRollups(t, "late")
+
+	// Too late: base-25m+5s, 25 minutes after. It is in vitals_points only.
+	rt.export(t, base.Add(-25*time.Minute+5*time.Second), mixSeries(1001)...)
+	rt.maintain(t, base.Add(8*time.Minute))
+	raw := rt.rawRows(t)
+	kept := slices.DeleteFunc(slices.Clone(raw), func(r rawRow) bool { return r.ts.Equal(base.Add(-25*time.Minute + 5*time.Second)) })
+	m, h := rt.state(t)
+	r := rt.n.Rollups()
+	checkRollRows(t, "too late, 1m", rt.rollRows(t, r.M1), expectRollup(kept, time.Minute, m.from, m.to))
+	checkRollRows(t, "too late, 1h", rt.rollRows(t, r.H1), expectRollup(kept, time.Hour, h.from, h.to))
+}
+
+// TestRollupIdempotent rolls everything up again from scratch, over the
+// rows already there: the tables end the same.
+func TestRollupIdempotent(t *testing.T) {
+	t.Parallel()
+	rt := newRollupTester(t)
+	base := time.Now().UTC().Truncate(time.Hour).Add(-2 * time.Hour)
+	for i := range 120 {
+		rt.export(t, base.Add(time.Duration(i)*30*time.Second), mixSeries(i)...)
+	}
+	rt.maintain(t, time.Now())
+	r := rt.n.Rollups()
+	m1, h1 := rt.rollRows(t, r.M1), rt.rollRows(t, r.H1)
+	start := time.Now().UTC().Truncate(time.Minute)
+	if _, err := rt.pool.Exec(xpCtx(t), "UPDATE "+r.State+" SET rolled_from = $1, rolled_to = $1, checked_at = NULL", start); err != nil {
+		t.Fatal(err)
+	}
+	rt.maintain(t, time.Now())
+	checkRollRows(t, "1m again", rt.rollRows(t, r.M1), m1)
+	checkRollRows(t, "1h again", rt.rollRows(t, r.H1), h1)
+	rt.checkRollups(t, "again")
+}
+
+// TestRollupConcurrentProcesses runs the maintenance of four processes
+// (pools) at once, while points are written: every minute is rolled up
+// once, and the tables match the points.
+func TestRollupConcurrentProcesses(t *testing.T) {
+	t.Parallel()
+	rt := newRollupTester(t)
+	base := time.Now().UTC().Truncate(time.Hour).Add(time.Hour)
+	var procs []*rollups
+	for range 4 {
+		pool, err := pgxpool.New(xpCtx(t), rt.e.cfg.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		p := rt.rollups(pool)
+		p.chunk = rollupMinChunk // many small steps, to interleave
+		procs = append(procs, p)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, len(procs))
+	for _, p := range procs {
+		wg.Go(func() {
+			for {
+				if err := p.maintain(xpCtx(t)); err != nil {
+					errs <- err
+					return
+				}
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		})
+	}
+	for i := range 270 { // 45 minutes, the clock following
+		at := base.Add(time.Duration(i) * 10 * time.Second)
+		rt.setNow(at.Add(rollupDelay))
+		rt.export(t, at, mixSeries(i)...)
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("maintenance: %v", err)
+	}
+	// Once more, alone, when the last minutes have closed.
+	rt.maintain(t, base.Add(50*time.Minute))
+	if m, _ := rt.state(t); !m.to.Equal(base.Add(49 * time.Minute)) {
+		t.Fatalf("minutes %v", m)
+	}
+	rt.checkRollups(t, "concurrent")
+}
+
+// TestRollupInterrupted cuts runs short at growing deadlines, as a process
+// dying mid-step would: whatever was committed is consistent, and the
+// next full run completes the tables.
+func TestRollupInterrupted(t *testing.T) {
+	t.Parallel()
+	rt := newRollupTester(t)
+	base := time.Now().UTC().Truncate(time.Hour).Add(-2 * time.Hour)
+	for i := range 360 {
+		rt.export(t, base.Add(time.Duration(i)*15*time.Second), mixSeries(i)...)
+	}
+	rt.setNow(time.Now())
+	rt.r.chunk = rollupMinChunk
+	interrupted := 0
+	for d := time.Millisecond; d < 10*time.Second; d *= 2 {
+		ctx, cancel := context.WithTimeout(xpCtx(t), d)
+		err := rt.r.maintain(ctx)
+		cancel()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "timeout") {
+			t.Fatalf("maintain, cut after %v: %v", d, err)
+		}
+		interrupted++
+		m, h := rt.state(t)
+		r := rt.n.Rollups()
+		raw := rt.rawRows(t)
+		checkRollRows(t, "interrupted, 1m", rt.rollRows(t, r.M1), expectRollup(raw, time.Minute, m.from, m.to))
+		checkRollRows(t, "interrupted, 1h", rt.rollRows(t, r.H1), expectRollup(raw, time.Hour, h.from, h.to))
+	}
+	if interrupted == 0 {
+		t.Errorf("no run was interrupted")
+	}
+	rt.maintain(t, time.Now())
+	rt.checkRollups(t, "completed")
+}
+
+// TestRollupRetention drops the rollup partitions that ended before the
+// retention, and keeps the others.
+func TestRollupRetention(t *testing.T) {
+	t.Parallel()
+	rt := newRollupTester(t)
+	ctx := xpCtx(t)
+	now := time.Now()
+	old := now.Add(-rt.e.cfg.Retention).AddDate(0, -2, -1)
+	for _, rt2 := range []rollupTable{minuteTable, hourTable} {
+		for _, at := range []time.Time{old, now} {
+			if err := ensureRollupPartition(ctx, rt.pool, rt.n, rt2, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rt.maintain(t, now)
+	rows, err := rt.pool.Query(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		WHERE i.inhparent IN (to_regclass($1), to_regclass($2)) ORDER BY 1`, rt.n.Rollups().M1, rt.n.Rollups().H1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldM, _, _ := minuteTable.partition(old)
+	oldH, _, _ := hourTable.partition(old)
+	nowM, _, _ := minuteTable.partition(now)
+	nowH, _, _ := hourTable.partition(now)
+	if slices.Contains(parts, oldM) || slices.Contains(parts, oldH) || !slices.Contains(parts, nowM) || !slices.Contains(parts, nowH) {
+		t.Errorf("partitions %v; want %s and %s dropped, %s and %s kept", parts, oldM, oldH, nowM, nowH)
+	}
+}
+
+// TestExporterRollsUp checks that an Exporter's maintenance rolls up, on
+// the server's clock.
+func TestExporterRollsUp(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{MaintenanceInterval: 20 * time.Millisecond})
+	ctx := xpCtx(t)
+	at := time.Now().Add(-5 * time.Minute).Truncate(time.Minute)
+	for i := range 6 {
+		snap := mixSeries(i)
+		if err := e.Export(ctx, metricsSnapshot(at.Add(time.Duration(i)*10*time.Second), snap)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for {
+		var n int
+		if err := pool.QueryRow(ctx, "SELECT count(*) FROM "+e.n.Rollups().M1).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 5 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d rows in vitals_rollup_1m, want 5", n)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
