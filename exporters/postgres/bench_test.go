@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vitals-go/vitals/metrics"
 )
@@ -50,17 +52,21 @@ func benchSnapshot(n int) metrics.Snapshot {
 }
 
 // BenchmarkExport measures rows written per second by Export, one flush
-// of n series per iteration, each at a new snapshot time, beside a naive
-// writer that sends one INSERT per row.
+// of n series per iteration, each at a new snapshot time, beside two naive
+// writers of the same rows: one multi-row INSERT per 1,000 rows, and, for
+// the smaller flush only (it takes seconds per flush), one INSERT per row.
+// Each also reports the CPU time per point of this process (the client)
+// and of the server, which share the machine's cores.
 func BenchmarkExport(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("series=%d/vitals", n), func(b *testing.B) {
-			e, _ := xpNew(b, Config{Timeout: time.Minute})
+			e, pool := xpNew(b, Config{Timeout: time.Minute})
 			ctx := context.Background()
 			snap := benchSnapshot(n)
 			if err := e.Export(ctx, snap); err != nil { // stores the series
 				b.Fatal(err)
 			}
+			cpu := startCPU(b, pool)
 			b.ReportAllocs()
 			for b.Loop() {
 				snap.Time = snap.Time.Add(time.Second)
@@ -68,43 +74,125 @@ func BenchmarkExport(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "points/s")
+			cpu.report(n * b.N)
 		})
-		b.Run(fmt.Sprintf("series=%d/naive-row-by-row", n), func(b *testing.B) {
-			e, pool := xpNew(b, Config{Timeout: time.Minute})
-			ctx := context.Background()
-			snap := benchSnapshot(n)
-			if err := e.Export(ctx, snap); err != nil { // stores the series
-				b.Fatal(err)
+		b.Run(fmt.Sprintf("series=%d/naive-multi-row", n), func(b *testing.B) {
+			benchNaive(b, n, 1000)
+		})
+		if n <= 10_000 {
+			b.Run(fmt.Sprintf("series=%d/naive-row-by-row", n), func(b *testing.B) {
+				benchNaive(b, n, 1)
+			})
+		}
+	}
+}
+
+// benchNaive writes the rows of Export as a naive writer would: INSERT
+// statements of perStatement rows each, one value per parameter, the
+// buckets as the text of array literals, through the parent table with ON
+// CONFLICT DO NOTHING.
+func benchNaive(b *testing.B, n, perStatement int) {
+	e, pool := xpNew(b, Config{Timeout: time.Minute})
+	ctx := context.Background()
+	snap := benchSnapshot(n)
+	if err := e.Export(ctx, snap); err != nil { // stores the series
+		b.Fatal(err)
+	}
+	e.w.prepare(snap)
+	wb := &e.w.b
+	wb.literals()
+	cols, _, _ := pointsColumns()
+	const perRow = 2 + numInts + numFloats + 2
+	statement := func(rows int) string {
+		var sql strings.Builder
+		sql.WriteString("INSERT INTO " + e.n.Points + " (" + cols + ") VALUES ")
+		for r := range rows {
+			if r > 0 {
+				sql.WriteString(", ")
 			}
-			// The same rows as Export, one statement (and round trip) each.
-			e.w.prepare(snap)
-			wb := &e.w.b
-			wb.literals()
-			sql := "INSERT INTO " + e.n.Points + " (series_id, ts, total, count, sum, min, max, value, mean, stddev, " +
-				"p50, p75, p95, p99, p999, rate1, rate5, rate15, rate_mean, bucket_idx, bucket_cnt) VALUES " +
-				"($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20::text::integer[], $21::text::bigint[]) " +
-				"ON CONFLICT (series_id, ts) DO NOTHING"
-			args := make([]any, 21)
-			b.ReportAllocs()
-			for b.Loop() {
-				snap.Time = snap.Time.Add(time.Second)
-				for i, id := range wb.ids {
-					args[0], args[1] = &id, snap.Time
-					for c := range wb.ints {
-						args[2+c] = &wb.ints[c][i]
-					}
-					for c := range wb.floats {
-						args[2+numInts+c] = &wb.floats[c][i]
-					}
-					args[19], args[20] = &wb.buckets[0][i], &wb.buckets[1][i]
-					if _, err := pool.Exec(ctx, sql, args...); err != nil {
-						b.Fatal(err)
-					}
+			sql.WriteString("(")
+			for c := range perRow {
+				if c > 0 {
+					sql.WriteString(", ")
+				}
+				fmt.Fprintf(&sql, "$%d", r*perRow+c+1)
+				switch c {
+				case perRow - 2:
+					sql.WriteString("::text::integer[]")
+				case perRow - 1:
+					sql.WriteString("::text::bigint[]")
 				}
 			}
-			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "points/s")
-		})
+			sql.WriteString(")")
+		}
+		sql.WriteString(" ON CONFLICT (series_id, ts) DO NOTHING")
+		return sql.String()
+	}
+	full, last := statement(perStatement), statement(n%perStatement)
+	args := make([]any, 0, perStatement*perRow)
+	cpu := startCPU(b, pool)
+	b.ReportAllocs()
+	for b.Loop() {
+		snap.Time = snap.Time.Add(time.Second)
+		for lo := 0; lo < len(wb.ids); lo += perStatement {
+			hi := min(lo+perStatement, len(wb.ids))
+			args = args[:0]
+			for i := lo; i < hi; i++ {
+				args = append(args, &wb.ids[i], snap.Time)
+				for c := range wb.ints {
+					args = append(args, &wb.ints[c][i])
+				}
+				for c := range wb.floats {
+					args = append(args, &wb.floats[c][i])
+				}
+				args = append(args, &wb.buckets[0][i], &wb.buckets[1][i])
+			}
+			sql := full
+			if hi-lo < perStatement {
+				sql = last
+			}
+			if _, err := pool.Exec(ctx, sql, args...); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	cpu.report(n * b.N)
+}
+
+// cpuMeter reports the points written per second, and the CPU time per
+// point of this process and of the server, over a benchmark's loop.
+type cpuMeter struct {
+	b              *testing.B
+	server         *serverCPU // nil when the server's CPU cannot be read
+	client, before time.Duration
+}
+
+// startCPU starts measuring; call it just before the benchmark's loop.
+func startCPU(b *testing.B, pool *pgxpool.Pool) *cpuMeter {
+	m := &cpuMeter{b: b}
+	srv, err := newServerCPU(context.Background(), pool)
+	if err == nil {
+		m.before, err = srv.used()
+	}
+	if err != nil {
+		b.Logf("the server's CPU time is not reported: %v", err)
+	} else {
+		m.server = srv
+	}
+	m.client = clientCPU()
+	return m
+}
+
+// report reports the figures for points written since startCPU.
+func (m *cpuMeter) report(points int) {
+	elapsed := m.b.Elapsed()
+	perPoint := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(points) }
+	m.b.ReportMetric(float64(points)/elapsed.Seconds(), "points/s")
+	m.b.ReportMetric(perPoint(clientCPU()-m.client), "client-cpu-ns/point")
+	if m.server != nil {
+		if now, err := m.server.used(); err == nil {
+			m.b.ReportMetric(perPoint(now-m.before), "server-cpu-ns/point")
+		}
 	}
 }
 
@@ -119,15 +207,16 @@ func BenchmarkEncode(b *testing.B) {
 		w.known[id] = w.b.newCheck[i]
 	}
 	b.Run("copy", func(b *testing.B) {
+		var buf []byte
 		b.ReportAllocs()
 		for b.Loop() {
 			snap.Time = snap.Time.Add(time.Second)
 			w.prepare(snap)
-			r := newCopyReader(&w.b, snap.Time, w.copyBuf)
+			r := newCopyReader(&w.b, 0, len(w.b.ids), snap.Time, buf)
 			if _, err := io.Copy(io.Discard, struct{ io.Reader }{r}); err != nil {
 				b.Fatal(err)
 			}
-			w.copyBuf = r.close()
+			buf = r.close()
 		}
 		b.ReportMetric(float64(len(snap.Series)*b.N)/b.Elapsed().Seconds(), "points/s")
 	})

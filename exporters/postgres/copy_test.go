@@ -160,7 +160,7 @@ func TestCopyReaderClosed(t *testing.T) {
 	t.Parallel()
 	w := newWriter()
 	w.prepare(benchSnapshot(1000))
-	r := newCopyReader(&w.b, time.Now(), nil)
+	r := newCopyReader(&w.b, 0, len(w.b.ids), time.Now(), nil)
 	p := make([]byte, 100)
 	if n, err := r.Read(p); n != len(p) || err != nil || string(p[:len(copyHeader)]) != copyHeader {
 		t.Fatalf("Read = %d, %v, %q", n, err, p[:len(copyHeader)])
@@ -168,5 +168,47 @@ func TestCopyReaderClosed(t *testing.T) {
 	r.close()
 	if n, err := r.Read(p); n != 0 || !errors.Is(err, errCopyClosed) {
 		t.Fatalf("Read after close = %d, %v; want errCopyClosed", n, err)
+	}
+}
+
+// TestCopyParts: a flush large enough to be copied in parts stores every
+// row once, and so does one whose last part meets a row already stored
+// (that part fails, the others commit, and the fallback writes the rest).
+func TestCopyParts(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{Timeout: 40 * time.Second})
+	ctx := xpCtx(t)
+	snap := benchSnapshot(2 * rowsPerCopy)
+	if err := e.Export(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	stored := func(ts time.Time) (rows, distinct int) {
+		t.Helper()
+		err := pool.QueryRow(ctx, "SELECT count(*), count(DISTINCT series_id) FROM "+e.n.Points+" WHERE ts = $1", ts).
+			Scan(&rows, &distinct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows, distinct
+	}
+	if rows, distinct := stored(snap.Time); rows != len(snap.Series) || distinct != rows {
+		t.Fatalf("first flush: %d rows of %d series; want %d", rows, distinct, len(snap.Series))
+	}
+
+	snap.Time = snap.Time.Add(time.Second)
+	e.w.prepare(snap)
+	last := e.w.b.ids[len(e.w.b.ids)-1].v // in the last part
+	if _, err := pool.Exec(ctx, "INSERT INTO "+e.n.Points+" (series_id, ts, value) VALUES ($1, $2, -1)", last, snap.Time); err != nil {
+		t.Fatal(err)
+	}
+	if mode, err := e.writePoints(ctx, snap.Time); err != nil || mode != insertedOnConflict {
+		t.Fatalf("writePoints = mode %d, %v; want ON CONFLICT after the last part failed", mode, err)
+	}
+	if rows, distinct := stored(snap.Time); rows != len(snap.Series) || distinct != rows {
+		t.Fatalf("second flush: %d rows of %d series; want %d", rows, distinct, len(snap.Series))
+	}
+	var value float64
+	if err := pool.QueryRow(ctx, "SELECT value FROM "+e.n.Points+" WHERE series_id = $1 AND ts = $2", last, snap.Time).Scan(&value); err != nil || value != -1 {
+		t.Fatalf("the row stored before = %v, %v; want it untouched", value, err)
 	}
 }

@@ -270,19 +270,6 @@ func (e *Exporter) writePoints(ctx context.Context, ts time.Time) (mode writeMod
 	return mode, err
 }
 
-// copyPoints copies the batch into the partition of ts's day.
-func (e *Exporter) copyPoints(ctx context.Context, ts time.Time) error {
-	conn, err := e.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	r := newCopyReader(&e.w.b, ts, e.w.copyBuf)
-	_, err = conn.Conn().PgConn().CopyFrom(ctx, r, copySQL(e.n, dayOf(ts)))
-	e.w.copyBuf = r.close()
-	return err
-}
-
 // insertPoints writes the batch through the parent table by pointsSQL.
 func (e *Exporter) insertPoints(ctx context.Context, ts time.Time, onConflict bool) error {
 	sql := e.sqlPoints

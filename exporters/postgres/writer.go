@@ -32,8 +32,8 @@ type writer struct {
 	keys     []seriesKey
 	json     []byte
 
-	b       batch
-	copyBuf []byte // kept from one copyReader to the next
+	b        batch
+	copyBufs [][]byte // one per part of a COPY, kept from one flush to the next
 }
 
 // seriesKey is a series of the snapshot, by id.
