@@ -12,9 +12,10 @@ import (
 	"github.com/vitals-go/vitals/metrics"
 )
 
-// rangeScalarSQL computes every column but the quantiles, per step. Its
-// arguments: $1 the series ids, $2 the step, $3 From, $4 To. The first %s
-// is the gauge aggregate, the second the points table.
+// rangeScalarSQL computes every column but the quantiles, per step, from
+// the points. Its arguments: $1 the series ids, $2 the step, $3 From, $4
+// To, $5 the start of the first step (see stepOrigin). The first %s is
+// the gauge aggregate, the second the points table.
 //
 // The inner query reduces each series over each step; it groups by
 // series_id, the distribution column, so Citus pushes it down to the
@@ -40,7 +41,7 @@ SELECT t,
 	max(q50), max(q75), max(q95), max(q99), max(q999),
 	min(b_lo), max(b_hi)
 FROM (
-	SELECT date_bin($2::interval, ts, $3::timestamptz) AS t, series_id,
+	SELECT date_bin($2::interval, ts, $5::timestamptz) AS t, series_id,
 		(array_agg(total ORDER BY ts DESC) FILTER (WHERE total IS NOT NULL))[1] AS last_total,
 		sum(count) AS n,
 		sum(sum) AS s,
@@ -72,7 +73,7 @@ ORDER BY t`
 const rangeBucketSQL = `
 SELECT t, idx, sum(cnt)::bigint
 FROM (
-	SELECT date_bin($2::interval, p.ts, $3::timestamptz) AS t, p.series_id, b.idx, sum(b.cnt) AS cnt
+	SELECT date_bin($2::interval, p.ts, $5::timestamptz) AS t, p.series_id, b.idx, sum(b.cnt) AS cnt
 	FROM %s AS p
 	CROSS JOIN LATERAL unnest(p.bucket_idx, p.bucket_cnt) AS b(idx, cnt)
 	WHERE p.series_id = ANY($1) AND p.ts >= $3::timestamptz AND p.ts < $4::timestamptz
@@ -90,10 +91,17 @@ type stepQuantiles struct {
 	buckets    []metrics.Bucket // merged, ascending index
 }
 
-// rangeScalars runs rangeScalarSQL and returns its points, with Time in
-// loc, and what their quantiles are to be computed from.
-func (r *Reader) rangeScalars(ctx context.Context, tx pgx.Tx, agg string, args []any, loc *time.Location) ([]RangePoint, []stepQuantiles, error) {
-	rows, err := tx.Query(ctx, fmt.Sprintf(rangeScalarSQL, agg, r.n.Points), args...)
+// pointsRangeSQL returns the statements of a Range from the points:
+// rangeScalarSQL with the gauge aggregate agg, and rangeBucketSQL.
+func (r *Reader) pointsRangeSQL(agg string) (scalars, buckets string) {
+	return fmt.Sprintf(rangeScalarSQL, agg, r.n.Points), fmt.Sprintf(rangeBucketSQL, r.n.Points)
+}
+
+// rangeScalars runs sql, rangeScalarSQL or rollupScalarSQL, and returns its
+// points, with Time in loc, and what their quantiles are to be computed
+// from.
+func (r *Reader) rangeScalars(ctx context.Context, tx pgx.Tx, sql string, args []any, loc *time.Location) ([]RangePoint, []stepQuantiles, error) {
+	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -137,14 +145,15 @@ func pooled(n, sum int64, sqDev, sqMean float64) (mean, stddev float64) {
 	return mean, math.Sqrt(max(sqDev/N, 0) + between)
 }
 
-// rangeQuantiles runs rangeBucketSQL and sets the quantiles of points
-// (whose steps are those of quants, in the same order).
-func (r *Reader) rangeQuantiles(ctx context.Context, tx pgx.Tx, args []any, points []RangePoint, quants []stepQuantiles) error {
+// rangeQuantiles runs sql, rangeBucketSQL or rollupBucketSQL, and sets
+// the quantiles of points (whose steps are those of quants, in the same
+// order).
+func (r *Reader) rangeQuantiles(ctx context.Context, tx pgx.Tx, sql string, args []any, points []RangePoint, quants []stepQuantiles) error {
 	index := make(map[int64]int, len(points)) // step start in µs -> position
 	for i, p := range points {
 		index[p.Time.UnixMicro()] = i
 	}
-	rows, err := tx.Query(ctx, fmt.Sprintf(rangeBucketSQL, r.n.Points), args...)
+	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return err
 	}

@@ -32,11 +32,15 @@ type RangeQuery struct {
 	From, To time.Time
 
 	// Step is the width of a point: rows are grouped by
-	// date_bin(Step, ts, From), so steps start at From, From+Step, ...
-	// It must be a whole number of microseconds. 0 chooses the smallest of
-	// 1s, 2s, 5s, 10s, 15s, 30s, 1m, 2m, 5m, 10m, 15m, 30m, 1h, 2h, 3h, 6h,
-	// 12h, 24h, or else a whole number of days, that yields at most
-	// MaxPoints steps.
+	// date_bin(Step, ts, origin), so steps start at origin, origin+Step,
+	// ..., where origin is From, truncated to the UTC hour when Step is a
+	// whole number of hours and to the minute when it is a whole number of
+	// minutes (the first step then starts before From, and holds the rows
+	// from From on). So steps hold whole rollup rows (see "Resolution" in
+	// the package documentation). It must be a whole number of
+	// microseconds. 0 chooses the smallest of 1s, 2s, 5s, 10s, 15s, 30s,
+	// 1m, 2m, 5m, 10m, 15m, 30m, 1h, 2h, 3h, 6h, 12h, 24h, or else a whole
+	// number of days, that yields at most MaxPoints steps.
 	Step time.Duration
 
 	// MaxPoints bounds the number of points returned. Defaults to
@@ -105,12 +109,15 @@ type RangePoint struct {
 // no error. It returns an error wrapping ErrNoSeries when no series matches
 // and one wrapping ErrInvalidQuery when q is invalid.
 //
-// The downsampling runs in SQL, grouped by date_bin(step, ts, From): one
-// statement computes the scalar columns, another sums the histogram
-// buckets per step and bucket index (unnest(bucket_idx, bucket_cnt)); the
-// quantiles are then computed from those merged buckets. Both statements,
-// and the lookup of the series ids, read one snapshot (a REPEATABLE READ,
-// READ ONLY transaction).
+// The downsampling runs in SQL, grouped by date_bin(step, ts, origin) (see
+// RangeQuery.Step): one statement computes the scalar columns, another
+// sums the histogram buckets per step and bucket index
+// (unnest(bucket_idx, bucket_cnt)); the quantiles are then computed from
+// those merged buckets. Steps of whole minutes or hours read the coarsest
+// rollups that fit them where those cover the range, the points elsewhere
+// (see "Resolution" in the package documentation), with the same answer.
+// Both statements, the lookup of the series ids and of what the rollups
+// cover read one snapshot (a REPEATABLE READ, READ ONLY transaction).
 func (r *Reader) Range(ctx context.Context, q RangeQuery) ([]RangePoint, error) {
 	step, agg, err := q.plan()
 	if err != nil {
@@ -126,15 +133,29 @@ func (r *Reader) Range(ctx context.Context, q RangeQuery) ([]RangePoint, error) 
 	if err != nil {
 		return nil, err
 	}
-	args := []any{ids, pgtype.Interval{Microseconds: step.Microseconds(), Valid: true}, q.From, q.To}
-	points, quants, err := r.rangeScalars(ctx, tx, agg, args, q.From.Location())
+	levels, err := r.levels(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("pgreader: range: read the rollup state: %w", err)
+	}
+	interval := pgtype.Interval{Microseconds: step.Microseconds(), Valid: true}
+	origin := stepOrigin(q.From, step)
+	var args []any
+	var scalarSQL, bucketSQL string
+	if p := split(q.From, q.To, step, levels); p.rollups() {
+		args = append([]any{ids, interval, origin}, p.args()...)
+		scalarSQL, bucketSQL = r.rollupScalarSQL(rollupGaugeAggregates[q.Aggregate]), r.rollupBucketSQL()
+	} else {
+		args = []any{ids, interval, q.From, q.To, origin}
+		scalarSQL, bucketSQL = r.pointsRangeSQL(agg)
+	}
+	points, quants, err := r.rangeScalars(ctx, tx, scalarSQL, args, q.From.Location())
 	if err != nil {
 		return nil, fmt.Errorf("pgreader: range: %w", err)
 	}
 	if len(points) == 0 {
 		return nil, nil
 	}
-	if err := r.rangeQuantiles(ctx, tx, args, points, quants); err != nil {
+	if err := r.rangeQuantiles(ctx, tx, bucketSQL, args, points, quants); err != nil {
 		return nil, fmt.Errorf("pgreader: range: %w", err)
 	}
 	return points, nil
@@ -171,13 +192,12 @@ func (q RangeQuery) plan() (time.Duration, string, error) {
 	if maxPoints == 0 {
 		maxPoints = DefaultMaxPoints
 	}
-	span := q.To.Sub(q.From)
 	step := q.Step
 	if step == 0 {
-		return chooseStep(span, maxPoints), agg, nil
+		return planStep(q.From, q.To, maxPoints), agg, nil
 	}
-	if n := stepCount(span, step); n > int64(maxPoints) {
-		return 0, "", invalid("Step %v makes %d points over %v, more than MaxPoints (%d)", step, n, span, maxPoints)
+	if n := stepCount(q.To.Sub(stepOrigin(q.From, step)), step); n > int64(maxPoints) {
+		return 0, "", invalid("Step %v makes %d points over %v, more than MaxPoints (%d)", step, n, q.To.Sub(q.From), maxPoints)
 	}
 	return step, agg, nil
 }

@@ -164,10 +164,18 @@ func TestRangeTimerAcrossHosts(t *testing.T) {
 		Rate1: 1.5, Rate5: 1, Rate15: 0.5, RateMean: 1,
 	})
 
-	// One 60 s step merges both: totals are the last of each host.
-	got = mustRange(t, r, e, RangeQuery{Name: "api.latency", Tags: map[string]string{"service": "api"}, From: base, To: at(60), Step: time.Minute})
+	// One 90 s step merges both: totals are the last of each host.
+	got = mustRange(t, r, e, RangeQuery{Name: "api.latency", Tags: map[string]string{"service": "api"}, From: base, To: at(60), Step: 90 * time.Second})
 	if len(got) != 1 || got[0].Total != 8+105 || got[0].Count != 13 || got[0].Sum != 3890 || got[0].Min != 10 || got[0].Max != 1000 {
-		t.Errorf("one 60 s step = %+v; want Total 113, Count 13, Sum 3890, Min 10, Max 1000", got)
+		t.Errorf("one 90 s step = %+v; want Total 113, Count 13, Sum 3890, Min 10, Max 1000", got)
+	}
+
+	// Steps of whole minutes start at whole minutes: from base (30 s before
+	// midnight), [23:59, 00:00) holds [base, midnight), and [00:00, 00:01)
+	// the rest.
+	got = mustRange(t, r, e, RangeQuery{Name: "api.latency", Tags: map[string]string{"service": "api"}, From: base, To: at(60), Step: time.Minute})
+	if len(got) != 2 || !got[0].Time.Equal(base.Add(-30*time.Second)) || got[0].Count != 7 || !got[1].Time.Equal(at(30)) || got[1].Count != 6 {
+		t.Errorf("1 min steps = %+v; want Count 7 at 23:59 and 6 at 00:00", got)
 	}
 
 	// Steps start at From: from base+10s, [10, 40) holds a@10, b@15, a@30,

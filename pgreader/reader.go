@@ -3,6 +3,7 @@ package pgreader
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -19,8 +20,9 @@ import (
 // both tables distributed on the series id (see SCALING.md in
 // exporters/postgres).
 type Reader struct {
-	pool *pgxpool.Pool
-	n    pgschema.Names
+	pool    *pgxpool.Pool
+	n       pgschema.Names
+	rollups atomic.Bool // the schema has rollup tables, see levels
 }
 
 // New connects to cfg.URL and checks that cfg.Schema holds the vitals

@@ -29,3 +29,42 @@ func chooseStep(span time.Duration, maxPoints int) time.Duration {
 func stepCount(span, step time.Duration) int64 {
 	return int64((span-1)/step) + 1
 }
+
+// alignment is the unit that steps of width step are aligned to: an hour
+// when step is a whole number of hours, a minute when it is a whole number
+// of minutes, none (0) otherwise. So a step holds whole hours or whole
+// minutes, those of the rollups, which a Range can then read instead of
+// the points.
+func alignment(step time.Duration) time.Duration {
+	switch {
+	case step%time.Hour == 0:
+		return time.Hour
+	case step%time.Minute == 0:
+		return time.Minute
+	}
+	return 0
+}
+
+// stepOrigin returns where the steps of width step over a range from from
+// start: from, truncated to alignment(step) (whole UTC minutes or hours).
+func stepOrigin(from time.Time, step time.Duration) time.Time {
+	if a := alignment(step); a > 0 {
+		return from.Truncate(a)
+	}
+	return from
+}
+
+// planStep returns the smallest step that chooseStep offers which cuts
+// [from, to), its steps starting at stepOrigin, into at most maxPoints
+// (>= 1) steps.
+func planStep(from, to time.Time, maxPoints int) time.Duration {
+	span := to.Sub(from)
+	for {
+		step := chooseStep(span, maxPoints)
+		origin := stepOrigin(from, step)
+		if stepCount(to.Sub(origin), step) <= int64(maxPoints) {
+			return step
+		}
+		span = to.Sub(origin) // a longer span: a step at least as long
+	}
+}

@@ -127,3 +127,14 @@ func RollupColumnList(prefix string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// RollupMerge returns the Merge expression of the rollup column called
+// name, "" for a name that is not one of RollupColumns.
+func RollupMerge(name string) string {
+	for _, c := range RollupColumns {
+		if c.Name == name {
+			return c.Merge
+		}
+	}
+	return ""
+}
