@@ -15,6 +15,7 @@ const (
 	defaultPartitionsAhead     = 3
 	defaultMaintenanceInterval = time.Hour
 	defaultTimeout             = 10 * time.Second
+	defaultCompactAfter        = 24 * time.Hour
 )
 
 // Config configures an Exporter. Only URL is required; the zero value of
@@ -45,6 +46,12 @@ type Config struct {
 	// partitions are dropped. Defaults to 1 hour. Maintenance also runs in
 	// New.
 	MaintenanceInterval time.Duration
+
+	// CompactAfter is how long after the end of a UTC day the maintenance
+	// compacts the day's points into vitals_blocks (see Exporter.Compact and
+	// vitals_points_all). Defaults to 1 day. Negative: never (Compact still
+	// works).
+	CompactAfter time.Duration
 
 	// Timeout bounds, within the caller's context, each batch of
 	// statements: one Export, each step of New, one maintenance run.
@@ -84,6 +91,7 @@ func (c Config) withDefaults() (Config, error) {
 	c.PartitionsAhead = cmp.Or(c.PartitionsAhead, defaultPartitionsAhead)
 	c.MaintenanceInterval = cmp.Or(c.MaintenanceInterval, defaultMaintenanceInterval)
 	c.Timeout = cmp.Or(c.Timeout, defaultTimeout)
+	c.CompactAfter = cmp.Or(c.CompactAfter, defaultCompactAfter)
 	c.Logger = cmp.Or(c.Logger, slog.Default())
 	return c, nil
 }

@@ -134,6 +134,8 @@ func (e *Exporter) start(ctx context.Context) error {
 // until ctx is cancelled.
 func (e *Exporter) maintain(ctx context.Context) {
 	defer close(e.maintenanceDone)
+	compaction := e.startCompaction(ctx) // see compact.go
+	defer func() { <-compaction }()
 	t := time.NewTicker(e.cfg.MaintenanceInterval)
 	defer t.Stop()
 	roll := time.NewTicker(e.rollups.every)

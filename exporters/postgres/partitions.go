@@ -257,6 +257,10 @@ func (p *partitions) maintain(ctx context.Context, now time.Time) error {
 		delete(have, day)
 		dropped = append(dropped, partitionName(day))
 	}
+	blockDays, err := p.dropExpiredBlocks(ctx, now) // see blocks_partitions.go; err returned last
+	for _, day := range blockDays {
+		dropped = append(dropped, blocksPartitionPrefix+day.Format("20060102"))
+	}
 	if len(dropped) > 0 {
 		slices.Sort(dropped)
 		p.log.Info("postgres: dropped expired partitions", "schema", p.n.Schema, "partitions", dropped)
@@ -264,5 +268,5 @@ func (p *partitions) maintain(ctx context.Context, now time.Time) error {
 	p.mu.Lock()
 	p.known, p.failed = have, map[time.Time]bool{}
 	p.mu.Unlock()
-	return nil
+	return err
 }

@@ -27,9 +27,15 @@ const (
 	// ReleasesTable holds one row per process: service, version, host,
 	// pid, started_at.
 	ReleasesTable = "vitals_releases"
-	// NamedPointsView shows the rows of PointsTable with their series'
+	// NamedPointsView shows the rows of PointsAllView with their series'
 	// name, tags, kind and unit.
 	NamedPointsView = "vitals_points_named"
+	// BlocksTable holds the compacted points: one row per series per UTC
+	// day, its points' columns as arrays, partitioned by day.
+	BlocksTable = "vitals_blocks"
+	// PointsAllView has exactly the columns of PointsTable and shows its
+	// rows and the points of BlocksTable as one table: readers query it.
+	PointsAllView = "vitals_points_all"
 )
 
 // The SQL functions, aggregate and type of a vitals schema, unqualified
@@ -72,20 +78,26 @@ type Names struct {
 	Default  string // "schema"."vitals_points_default"
 	Releases string // "schema"."vitals_releases"
 	Named    string // "schema"."vitals_points_named"
+	Blocks   string // "schema"."vitals_blocks"
+	// PointsAll is "schema"."vitals_points_all", the view of raw and
+	// compacted points, the table to read points from.
+	PointsAll string
 }
 
 // NewNames returns the names of schema's tables.
 func NewNames(schema string) Names {
 	q := func(table string) string { return pgx.Identifier{schema, table}.Sanitize() }
 	return Names{
-		Schema:   schema,
-		Quoted:   pgx.Identifier{schema}.Sanitize(),
-		Version:  q(VersionTable),
-		Series:   q(SeriesTable),
-		Points:   q(PointsTable),
-		Default:  q(DefaultPartition),
-		Releases: q(ReleasesTable),
-		Named:    q(NamedPointsView),
+		Schema:    schema,
+		Quoted:    pgx.Identifier{schema}.Sanitize(),
+		Version:   q(VersionTable),
+		Series:    q(SeriesTable),
+		Points:    q(PointsTable),
+		Default:   q(DefaultPartition),
+		Releases:  q(ReleasesTable),
+		Named:     q(NamedPointsView),
+		Blocks:    q(BlocksTable),
+		PointsAll: q(PointsAllView),
 	}
 }
 

@@ -1,0 +1,286 @@
+package postgres
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// compactTestDay is the day the compaction tests write and compact: closed,
+// within the default retention.
+func compactTestDay() time.Time { return dayOf(time.Now()).AddDate(0, 0, -3) }
+
+// allRows returns every row of vitals_points_all, as text, ordered.
+func allRows(t testing.TB, pool *pgxpool.Pool, e *Exporter) []string {
+	t.Helper()
+	rows, err := pool.Query(xpCtx(t), "SELECT p::text FROM "+e.n.PointsAll+" AS p ORDER BY series_id, ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// countRows returns count(*) of query.
+func countRows(t testing.TB, pool *pgxpool.Pool, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := pool.QueryRow(xpCtx(t), query, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// sameRows fails t unless got and want hold the same rows.
+func sameRows(t testing.TB, what string, got, want []string) {
+	t.Helper()
+	if slices.Equal(got, want) {
+		return
+	}
+	t.Errorf("%s: %d rows, want %d", what, len(got), len(want))
+	for i := range max(len(got), len(want)) {
+		var g, w string
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			t.Fatalf("first difference at row %d:\n got %s\nwant %s", i, g, w)
+		}
+	}
+}
+
+// writeEdgeRows writes, by hand, rows that the exporter does not write but
+// a block must hold exactly: totals whose differences overflow, a counter
+// that restarts, NaN, infinities and -0, NULLs in the middle of columns,
+// empty bucket lists, bucket indexes beyond a smallint and counts beyond
+// an integer, irregular times; and one row a block cannot hold (a
+// two-dimensional bucket list), which must stay in vitals_points.
+func writeEdgeRows(t testing.TB, pool *pgxpool.Pool, e *Exporter, day time.Time) {
+	t.Helper()
+	ctx := xpCtx(t)
+	stmts := []string{
+		`INSERT INTO ` + e.n.Series + ` (id, name, tags, kind) VALUES (-5, 'edge.a', '{}', 'histogram'),
+			(7, 'edge.b', '{}', 'counter'), (9223372036854775807, 'edge.c', '{}', 'gauge'),
+			(-9223372036854775808, 'edge.d', '{}', 'histogram')`,
+		`INSERT INTO ` + e.n.Points + ` (series_id, ts, total, count, value, mean, bucket_idx, bucket_cnt) VALUES
+			(-5, $1::timestamptz + interval '1 hour', 9223372036854775807, 1, 'NaN', '-0', '{1,100000}', '{5,6000000000}'),
+			(-5, $1::timestamptz + interval '1 hour 10 seconds', -9223372036854775808, NULL, 'Infinity', NULL, '{}', '{}'),
+			(-5, $1::timestamptz + interval '1 hour 20 seconds', NULL, 3, '-Infinity', 1.5, NULL, NULL),
+			(-5, $1::timestamptz + interval '1 hour 30.000001 seconds', 12, 4, 1e-320, 2.5, '{2}', '{40000}'),
+			(7, $1::timestamptz + interval '3 seconds', 10, NULL, NULL, NULL, NULL, NULL),
+			(7, $1::timestamptz + interval '13 seconds', 25, NULL, NULL, NULL, NULL, NULL),
+			(7, $1::timestamptz + interval '23 seconds', 2, NULL, NULL, NULL, NULL, NULL),
+			(7, $1::timestamptz + interval '23 hours 59 minutes 59.999999 seconds', 3, NULL, NULL, NULL, NULL, NULL),
+			(9223372036854775807, $1::timestamptz, NULL, NULL, NULL, NULL, NULL, NULL),
+			(-9223372036854775808, $1::timestamptz + interval '5 hours', 1, 1, 1, 1, '{1}', '{1}'),
+			(-9223372036854775808, $1::timestamptz + interval '5 hours 10 seconds', 2, 1, 1, 1, '{{1},{2}}', '{{1},{1}}')`,
+	}
+	if _, err := pool.Exec(ctx, stmts[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, stmts[1], day); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCompactKeepsEveryPoint compacts a day of the example service's
+// series (every kind, buckets included) and hand-written edge rows: the
+// rows of vitals_points_all are the same before and after, the day's
+// partition of vitals_points keeps only the row no block can hold, and
+// points written to the day afterwards (new, and again at the time of a
+// compacted one) are seen at once and merged by the next compaction.
+func TestCompactKeepsEveryPoint(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	w := exampleWorkload(reg)
+	r := rand.New(rand.NewPCG(1, 2))
+	exportIntervals(t, e, reg, w, r, day.Add(time.Hour), 60, false)
+	exportIntervals(t, e, reg, w, r, day.Add(3*time.Hour), 30, false) // after a gap
+	writeEdgeRows(t, pool, e, day)
+
+	before := allRows(t, pool, e)
+	raw := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points)
+	if len(before) != raw {
+		t.Fatalf("the view shows %d rows before compaction, vitals_points holds %d", len(before), raw)
+	}
+	ctx := xpCtx(t)
+	c := e.compactor()
+	c.batchBytes = 64 << 10 // several batches
+	st, err := c.compactDay(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Batches < 2 || st.Points != raw-1 {
+		t.Errorf("compacted %+v, want several batches and %d points", st, raw-1)
+	}
+	sameRows(t, "after compaction", allRows(t, pool, e), before)
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != 1 {
+		t.Errorf("vitals_points holds %d rows after compaction, want the one no block can hold", n)
+	}
+	for _, check := range []string{
+		"series_id = -5 AND bucket_idx4 IS NOT NULL AND bucket_cnt8 IS NOT NULL AND total IS NOT NULL AND total_delta IS NULL " +
+			"AND bucket_idx2 IS NULL AND bucket_cnt2 IS NULL AND sum IS NULL AND cardinality(ts_run_len) = 2",
+		"series_id = 7 AND total_delta = '{10,15,-23,1}' AND total IS NULL AND count IS NULL AND bucket_len IS NULL " +
+			"AND ts_step = 10000000 AND ts_run_len = '{3,1}'",
+		"series_id = -9223372036854775808 AND points = 1",
+		"bucket_idx2 IS NOT NULL AND bucket_cnt2 IS NOT NULL AND ts_run_len = '{60,30}' AND ts_step = 10000000",
+	} {
+		if countRows(t, pool, "SELECT count(*) FROM "+e.n.Blocks+" WHERE "+check) == 0 {
+			t.Errorf("no block with %s", check)
+		}
+	}
+	series := countRows(t, pool, "SELECT count(DISTINCT series_id) FROM "+e.n.PointsAll)
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Blocks); n != series {
+		t.Errorf("%d blocks, want one per series: %d", n, series)
+	}
+
+	// Late points: 5 new intervals, and a point again at a compacted time.
+	exportIntervals(t, e, reg, w, r, day.Add(12*time.Hour), 5, false)
+	if _, err := pool.Exec(ctx, "INSERT INTO "+e.n.Points+
+		" SELECT * FROM "+e.n.PointsAll+" WHERE series_id = 7 AND ts = $1", day.Add(13*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	late := allRows(t, pool, e)
+	if want := len(before) + 5*(series-4) + 1; len(late) != want { // not the edge series; one row twice
+		t.Fatalf("%d rows with the late points, want %d", len(late), want)
+	}
+	st, err = e.Compact(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Compact(late)
+	sameRows(t, "after compacting the late points", allRows(t, pool, e), want)
+	if st.Points != 5*(series-4)+1 {
+		t.Errorf("compacted %d late points, want %d", st.Points, 5*(series-4)+1)
+	}
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Blocks); n != series {
+		t.Errorf("%d blocks after merging, want %d", n, series)
+	}
+}
+
+// TestCompactEmptiedPartitionIsTruncated: once compacted, the day's
+// partition of vitals_points gives its space back at once.
+func TestCompactEmptiedPartitionIsTruncated(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	exportIntervals(t, e, reg, exampleWorkload(reg), rand.New(rand.NewPCG(3, 4)), day, 30, false)
+	ctx := xpCtx(t)
+	if _, err := e.Compact(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, pool, "SELECT pg_relation_size($1)", pointsPartition(e.n, day)); n != 0 {
+		t.Errorf("the emptied partition holds %d bytes, want 0", n)
+	}
+}
+
+// TestCompactConcurrently: processes compacting the same day at once
+// store every point once.
+func TestCompactConcurrently(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	exportIntervals(t, e, reg, soakWorkload(reg, 100), rand.New(rand.NewPCG(5, 6)), day, 60, false)
+	before := allRows(t, pool, e)
+	others := make([]*Exporter, 3)
+	for i := range others {
+		others[i], _ = xpNew(t, Config{Schema: e.cfg.Schema, CompactAfter: -1})
+	}
+	ctx := xpCtx(t)
+	errs := make(chan error, len(others))
+	for _, o := range others {
+		go func() {
+			c := o.compactor()
+			c.batchBytes = 16 << 10
+			_, err := c.compactDay(ctx, day)
+			errs <- err
+		}()
+	}
+	for range others {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	sameRows(t, "after concurrent compactions", allRows(t, pool, e), before)
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != 0 {
+		t.Errorf("vitals_points holds %d rows after compaction, want 0", n)
+	}
+}
+
+// TestCompactByMaintenance: the maintenance compacts the days that ended
+// CompactAfter ago, and drops the blocks with the day's partition once
+// they are past the retention.
+func TestCompactByMaintenance(t *testing.T) {
+	t.Parallel()
+	writer, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	exportIntervals(t, writer, reg, exampleWorkload(reg), rand.New(rand.NewPCG(7, 8)), day, 10, false)
+	before := allRows(t, pool, writer)
+	e, _ := xpNew(t, Config{Schema: writer.cfg.Schema, CompactAfter: time.Hour})
+	ctx := xpCtx(t)
+	for countRows(t, pool, "SELECT count(*) FROM "+e.n.Points) > 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the maintenance did not compact the day")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	sameRows(t, "after the maintenance compacted", allRows(t, pool, e), before)
+
+	// Past the retention: a maintenance whose retention ends after the day
+	// drops both partitions.
+	p := partitions{pool: pool, n: e.n, ahead: 1, retention: time.Since(day.AddDate(0, 0, 1)) - time.Minute,
+		log: e.log, known: map[time.Time]bool{}, failed: map[time.Time]bool{}}
+	if err := p.maintain(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.PointsAll); n != 0 {
+		t.Errorf("%d points left past the retention", n)
+	}
+	days, err := blocksDays(ctx, pool, e.n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(days, day) {
+		t.Errorf("the blocks of %v are kept past the retention", day)
+	}
+}
+
+// TestCompactNothing: a day without rows compacts to nothing, and a day
+// without a partition is an error.
+func TestCompactNothing(t *testing.T) {
+	t.Parallel()
+	e, _ := xpNew(t, Config{CompactAfter: -1})
+	ctx := xpCtx(t)
+	st, err := e.Compact(ctx, time.Now())
+	if err != nil || st.Points != 0 || st.Series != 0 {
+		t.Errorf("Compact(today) = %+v, %v; want nothing done", st, err)
+	}
+	if _, err := e.Compact(ctx, time.Now().AddDate(-1, 0, 0)); err == nil {
+		t.Error("Compact of a day without a partition: no error")
+	}
+	if err := e.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Compact(ctx, time.Now()); err == nil {
+		t.Error("Compact after Shutdown: no error")
+	}
+}
