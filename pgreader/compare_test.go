@@ -281,13 +281,13 @@ func TestCompareMergedPercentiles(t *testing.T) {
 		a := e.series(t, "req.latency", "histogram", "", map[string]string{"host": "a", "service": "web", "version": version})
 		b := e.series(t, "req.latency", "histogram", "", map[string]string{"host": "b", "service": "web", "version": version})
 		for _, p := range []struct {
-			id int64
-			at time.Duration
-			c  cols
-		}{{a, 0, interval(fast...)}, {a, 10 * time.Second, interval(fast...)}, {b, 20 * time.Second, interval(slow...)}} {
-			e.point(t, p.id, start.Add(p.at), p.c)
+			id     int64
+			at     time.Duration
+			values []int64
+		}{{a, 0, fast}, {a, 10 * time.Second, fast}, {b, 20 * time.Second, slow}} {
+			e.point(t, p.id, start.Add(p.at), interval(p.values...))
 			if vi == 0 {
-				stored = append(stored, p.c["p99"].(float64))
+				stored = append(stored, dist(p.values...).Quantile(0.99))
 			}
 		}
 		e.release(t, "web", version, "a", 1, start)

@@ -146,7 +146,8 @@ func dist(values ...int64) metrics.Distribution {
 // values, as an exporter writes them, except that stddev is the exact
 // population standard deviation (so that pooled results can be checked by
 // hand): count and sum (0 when empty), and when not empty min, max, mean,
-// stddev, percentiles and buckets.
+// stddev and buckets. Like the exporter, it leaves the percentiles NULL,
+// since the buckets give them.
 func interval(values ...int64) cols {
 	if len(values) == 0 {
 		return cols{"count": int64(0), "sum": int64(0)}
@@ -166,8 +167,6 @@ func interval(values ...int64) cols {
 	return cols{
 		"count": d.Count, "sum": d.Sum, "min": d.Min, "max": d.Max,
 		"mean": mean, "stddev": math.Sqrt(ss / float64(d.Count)),
-		"p50": d.Quantile(0.5), "p75": d.Quantile(0.75), "p95": d.Quantile(0.95),
-		"p99": d.Quantile(0.99), "p999": d.Quantile(0.999),
 		"bucket_idx": idx, "bucket_cnt": cnt,
 	}
 }

@@ -230,7 +230,7 @@ func TestRangeMergedPercentiles(t *testing.T) {
 		t.Fatalf("got %d points, want 1", len(got))
 	}
 	p := got[0]
-	avgP99 := (i1["p99"].(float64) + i2["p99"].(float64) + i3["p99"].(float64)) / 3
+	avgP99 := (dist(fast[:495]...).Quantile(0.99) + dist(fast[495:]...).Quantile(0.99) + dist(slow...).Quantile(0.99)) / 3
 	if p.P99 != 10 || avgP99 != 340 {
 		t.Errorf("P99 = %v, want 10, the exact p99 of the minute (the average of the intervals' p99 is %v)", p.P99, avgP99)
 	}

@@ -75,6 +75,14 @@ func (b *batch) addRow(id int64, s *metrics.Series) {
 // fill sets the column values of s, by kind (see "Tables" in the package
 // documentation), into r, whose columns are all NULL; the columns that do
 // not apply stay so.
+//
+// The quantiles p50 to p999 of a histogram or timer are written only when it has no buckets (an attached go-metrics histogram).
+// With buckets they are NULL, since the buckets, min and max give them
+// exactly as the registry computed them (metrics.Distribution.Quantile,
+// vitals_quantile in SQL), and readers merge buckets rather than read
+// one interval's quantiles: five incompressible float8 fewer per point,
+// on disk and in the compact blocks. The mean and the standard deviation
+// are kept: readers pool them across intervals.
 func (r *row) fill(s *metrics.Series) {
 	switch s.Kind {
 	case metrics.KindCounter:
@@ -92,8 +100,12 @@ func (r *row) fill(s *metrics.Series) {
 		if sum.Count != 0 {
 			r.ints[colMin].set(sum.Min)
 			r.ints[colMax].set(sum.Max)
-			for c, v := range [...]float64{sum.Mean, sum.StdDev, sum.P50, sum.P75, sum.P95, sum.P99, sum.P999} {
-				r.floats[colMean+c].set(v)
+			r.floats[colMean].set(sum.Mean)
+			r.floats[colStdDev].set(sum.StdDev)
+			if len(sum.Buckets) == 0 { // else derived from the buckets, see above
+				for c, v := range [...]float64{sum.P50, sum.P75, sum.P95, sum.P99, sum.P999} {
+					r.floats[colP50+c].set(v)
+				}
 			}
 		}
 		if s.Kind == metrics.KindTimer {

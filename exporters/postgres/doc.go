@@ -79,14 +79,19 @@
 //	gauge, gauge_float64    value
 //	meter                   total, rate1, rate5, rate15, rate_mean
 //	histogram               total (values recorded since the start), count and sum (in
-//	                        this interval), min, max, mean, stddev, p50 ... p999,
-//	                        bucket_idx and bucket_cnt (the interval's non-empty buckets,
-//	                        see metrics.BucketBounds)
+//	                        this interval), min, max, mean, stddev, bucket_idx and
+//	                        bucket_cnt (the interval's non-empty buckets, see
+//	                        metrics.BucketBounds); p50 ... p999 only without buckets
 //	timer                   as histogram, in nanoseconds, plus the rates
 //
 // An interval in which a histogram or timer recorded nothing has count 0
 // and sum 0, and NULL statistics and buckets. NaN and infinite values
 // (possible only from attached go-metrics registries) are stored as NULL.
+// The quantiles of a row with buckets are not stored: the buckets, min and
+// max give them exactly as the registry computed them,
+// vitals_quantile(bucket_idx, bucket_cnt, 0.99, min, max) for p99 (see
+// "SQL"). Only the histograms of an attached go-metrics registry, which
+// have no buckets, store p50 ... p999.
 //
 // # SQL
 //

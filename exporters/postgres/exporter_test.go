@@ -162,8 +162,10 @@ func expectedRow(snap metrics.Snapshot, s metrics.Series) (id int64, r storedRow
 		if sum.Count > 0 {
 			r.Ints[colMin], r.Ints[colMax] = i(sum.Min), i(sum.Max)
 			r.Floats[colMean], r.Floats[colStdDev] = f(sum.Mean), f(sum.StdDev)
-			r.Floats[colP50], r.Floats[colP75], r.Floats[colP95] = f(sum.P50), f(sum.P75), f(sum.P95)
-			r.Floats[colP99], r.Floats[colP999] = f(sum.P99), f(sum.P999)
+			if len(sum.Buckets) == 0 { // with buckets, derived from them: see checkQuantiles
+				r.Floats[colP50], r.Floats[colP75], r.Floats[colP95] = f(sum.P50), f(sum.P75), f(sum.P95)
+				r.Floats[colP99], r.Floats[colP999] = f(sum.P99), f(sum.P999)
+			}
 			for _, b := range sum.Buckets {
 				r.BucketIdx = append(r.BucketIdx, b.Index)
 				r.BucketCnt = append(r.BucketCnt, int64(b.Count))
@@ -198,6 +200,38 @@ func checkStored(t *testing.T, pool *pgxpool.Pool, schema string, snap metrics.S
 		if g, w := got[0].String(), want.String(); g != w {
 			t.Errorf("%s %v:\n got %s\nwant %s", s.Name, s.Tags, g, w)
 		}
+	}
+}
+
+// checkQuantiles checks that the quantiles of the histograms and timers of
+// snap that have buckets, which are not stored, are those that
+// vitals_quantile computes from the stored buckets, min and max.
+func checkQuantiles(t *testing.T, pool *pgxpool.Pool, schema string, snap metrics.Snapshot) {
+	t.Helper()
+	n := pgschema.NewNames(schema)
+	checked := 0
+	for _, s := range snap.Series {
+		sum := s.Summary
+		if len(sum.Buckets) == 0 || sum.Count == 0 {
+			continue
+		}
+		id, _ := expectedRow(snap, s)
+		var got [5]float64
+		q := func(level string) string {
+			return n.Qualified(pgschema.FuncQuantile) + "(bucket_idx, bucket_cnt, " + level + ", min, max)"
+		}
+		err := pool.QueryRow(context.Background(), "SELECT "+q("0.5")+", "+q("0.75")+", "+q("0.95")+", "+q("0.99")+", "+q("0.999")+
+			" FROM "+n.Points+" WHERE series_id = $1 AND ts = $2", id, snap.Time).Scan(&got[0], &got[1], &got[2], &got[3], &got[4])
+		if err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		if want := [5]float64{sum.P50, sum.P75, sum.P95, sum.P99, sum.P999}; got != want {
+			t.Errorf("%s %v: quantiles from the stored buckets %v, want the registry's %v", s.Name, s.Tags, got, want)
+		}
+		checked++
+	}
+	if checked == 0 {
+		t.Fatal("no histogram or timer with buckets to check")
 	}
 }
 
@@ -338,6 +372,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkStored(t, pool, e.cfg.Schema, snap)
+	checkQuantiles(t, pool, e.cfg.Schema, snap)
 
 	// The next interval: the series are cached now, histograms are empty.
 	reg.Counter("jobs.done", metrics.Tags{"host": "own-host"}).Inc(1)
