@@ -6,15 +6,21 @@ import (
 	"github.com/vitals-go/vitals/metrics"
 )
 
-// batch is one flush, column by column.
+// batch is one flush: its rows, each a series id and the snapshot's
+// series, which copyReader encodes as it goes, and, built from them only
+// for pointsSQL (see columns and literals), its columns.
 type batch struct {
 	ids    column[nullInt8]
-	ints   [numInts]column[nullInt8]
-	floats [numFloats]column[nullFloat8]
-	// Each row's buckets (nil for NULL), pointing into the snapshot, and,
-	// built from them by literals for pointsSQL only, the bucket_idx and
-	// bucket_cnt array literals.
-	bkts    [][]metrics.Bucket
+	series []*metrics.Series // of each row, in the snapshot
+
+	// The columns of pointsSQL, set by columns.
+	ints      [numInts]column[nullInt8]
+	floats    [numFloats]column[nullFloat8]
+	bkts      [][]metrics.Bucket // each row's buckets (nil for NULL), in the snapshot
+	columnsOK bool               // the columns hold the rows
+
+	// The bucket_idx and bucket_cnt array literals of pointsSQL, set by
+	// literals from bkts.
 	buckets [2]column[nullText]
 	lits    []byte
 	litsOK  bool // buckets holds the literals of bkts
@@ -45,14 +51,8 @@ type dupe struct {
 
 // reset empties b for the next flush, keeping its buffers.
 func (b *batch) reset() {
-	b.ids = b.ids[:0]
-	for i := range b.ints {
-		b.ints[i] = b.ints[i][:0]
-	}
-	for i := range b.floats {
-		b.floats[i] = b.floats[i][:0]
-	}
-	b.bkts, b.litsOK = b.bkts[:0], false
+	b.ids, b.series = b.ids[:0], b.series[:0]
+	b.columnsOK, b.litsOK = false, false
 	b.newIDs, b.newNames, b.newTags, b.newKinds, b.newUnits, b.newCheck =
 		b.newIDs[:0], b.newNames[:0], b.newTags[:0], b.newKinds[:0], b.newUnits[:0], b.newCheck[:0]
 	b.rejected, b.reason, b.dupes = 0, nil, b.dupes[:0]
@@ -60,16 +60,34 @@ func (b *batch) reset() {
 
 // addRow appends the row of series s, stored under id.
 func (b *batch) addRow(id int64, s *metrics.Series) {
-	var r row
-	r.fill(s)
 	b.ids = append(b.ids, nullInt8{id, true})
-	for c, v := range r.ints {
-		b.ints[c] = append(b.ints[c], v)
+	b.series = append(b.series, s)
+}
+
+// columns fills the columns with the rows, for pointsSQL.
+func (b *batch) columns() {
+	if b.columnsOK {
+		return
 	}
-	for c, v := range r.floats {
-		b.floats[c] = append(b.floats[c], v)
+	for c := range b.ints {
+		b.ints[c] = b.ints[c][:0]
 	}
-	b.bkts = append(b.bkts, pointBuckets(s))
+	for c := range b.floats {
+		b.floats[c] = b.floats[c][:0]
+	}
+	b.bkts = b.bkts[:0]
+	for _, s := range b.series {
+		var r row
+		r.fill(s)
+		for c, v := range r.ints {
+			b.ints[c] = append(b.ints[c], v)
+		}
+		for c, v := range r.floats {
+			b.floats[c] = append(b.floats[c], v)
+		}
+		b.bkts = append(b.bkts, pointBuckets(s))
+	}
+	b.columnsOK = true
 }
 
 // fill sets the column values of s, by kind (see "Tables" in the package
@@ -132,6 +150,7 @@ func pointBuckets(s *metrics.Series) []metrics.Bucket {
 
 // pointArgs returns the arguments of pointsSQL after $1, the snapshot time.
 func (b *batch) pointArgs() []any {
+	b.columns()
 	b.literals()
 	a := make([]any, 0, 1+numInts+numFloats+2)
 	a = append(a, b.ids)
@@ -159,25 +178,12 @@ func (b *batch) drop(ids map[int64]bool) {
 		if ids[id.v] {
 			continue
 		}
-		b.ids[keep] = id
-		for c := range b.ints {
-			b.ints[c][keep] = b.ints[c][i]
-		}
-		for c := range b.floats {
-			b.floats[c][keep] = b.floats[c][i]
-		}
-		b.bkts[keep] = b.bkts[i]
+		b.ids[keep], b.series[keep] = id, b.series[i]
 		keep++
 	}
-	b.ids = b.ids[:keep]
-	for c := range b.ints {
-		b.ints[c] = b.ints[c][:keep]
-	}
-	for c := range b.floats {
-		b.floats[c] = b.floats[c][:keep]
-	}
-	b.bkts = b.bkts[:keep]
-	b.litsOK = false
+	clear(b.series[keep:]) // let the snapshot go
+	b.ids, b.series = b.ids[:keep], b.series[:keep]
+	b.columnsOK, b.litsOK = false, false
 }
 
 func (b *batch) reject(reason error) {

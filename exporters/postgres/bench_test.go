@@ -100,6 +100,7 @@ func benchNaive(b *testing.B, n, perStatement int) {
 	}
 	e.w.prepare(snap)
 	wb := &e.w.b
+	wb.columns()
 	wb.literals()
 	cols, _, _ := pointsColumns()
 	const perRow = 2 + numInts + numFloats + 2

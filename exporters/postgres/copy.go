@@ -151,18 +151,19 @@ func (r *copyReader) fill(size int) {
 	}
 	b := r.b
 	for ; r.row < r.end && len(buf) < size; r.row++ {
-		i := r.row
+		s := b.series[r.row]
+		var row row
+		row.fill(s)
 		buf = binary.BigEndian.AppendUint16(buf, copyFields)
-		buf = appendCopyInt8(buf, nullInt8{b.ids[i].v, true})
+		buf = appendCopyInt8(buf, b.ids[r.row])
 		buf = appendCopyInt8(buf, nullInt8{r.ts, true})
-		for c := range b.ints {
-			buf = appendCopyInt8(buf, b.ints[c][i])
+		for _, v := range row.ints {
+			buf = appendCopyInt8(buf, v)
 		}
-		for c := range b.floats {
-			f := b.floats[c][i]
+		for _, f := range row.floats {
 			buf = appendCopyInt8(buf, nullInt8{int64(math.Float64bits(f.v)), f.valid})
 		}
-		buf = appendCopyBuckets(buf, b.bkts[i])
+		buf = appendCopyBuckets(buf, pointBuckets(s))
 	}
 	if r.row == r.end {
 		buf = binary.BigEndian.AppendUint16(buf, 0xffff) // the trailer

@@ -12,7 +12,8 @@ import (
 // row, as the text of array literals ("{3,17,40}") cast per row; they are
 // built only when that statement is used.
 
-// literals fills b.buckets with the text of each row's bucket arrays.
+// literals fills b.buckets with the text of each row's bucket arrays,
+// from b.bkts (see columns).
 func (b *batch) literals() {
 	if b.litsOK {
 		return

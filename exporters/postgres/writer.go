@@ -29,7 +29,8 @@ type writer struct {
 
 	defaults []metrics.Tag // the snapshot's default tags, sorted
 	tags     []metrics.Tag // one series' merged tags
-	keys     []seriesKey
+	keys     []seriesKey   // the series of the snapshot, sorted by id
+	cache    keyCache
 	json     []byte
 
 	b        batch
@@ -59,28 +60,19 @@ func (w *writer) prepare(snap metrics.Snapshot) {
 	w.addRows(snap.Series)
 }
 
-// keySeries fills w.keys with the id and check hash of every series of a
-// known kind (the others are rejected), sorted by id: so that the server
-// inserts the rows into the (series_id, ts) index in order, leaf page
-// after leaf page, and so that two series sharing an id are next to each
-// other.
-func (w *writer) keySeries(series []metrics.Series) {
-	w.keys = w.keys[:0]
-	for i := range series {
-		s := &series[i]
-		if s.Kind.String() == "unknown" {
-			w.b.reject(fmt.Errorf("series %q has unknown kind %d", s.Name, s.Kind))
-			continue
-		}
-		w.tags = metrics.AppendMergedTags(w.tags[:0], s.Tags, w.defaults)
-		w.keys = append(w.keys, seriesKey{id: SeriesID(s.Name, w.tags), check: w.check(s.Name, w.tags), index: i})
-	}
-	slices.SortFunc(w.keys, func(a, b seriesKey) int {
+// sortKeys sorts keys by id, then by position in the snapshot.
+func sortKeys(keys []seriesKey) {
+	slices.SortFunc(keys, func(a, b seriesKey) int {
 		if c := cmp.Compare(a.id, b.id); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.index, b.index)
 	})
+}
+
+// errUnknownKind is the reason given for a series of unknown kind.
+func errUnknownKind(s *metrics.Series) error {
+	return fmt.Errorf("series %q has unknown kind %d", s.Name, s.Kind)
 }
 
 // addRows gives a row to each series of w.keys, in order, but those it
