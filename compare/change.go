@@ -1,7 +1,5 @@
 package compare
 
-import "math"
-
 // Field names a compared statistic of a line, a key of Line.Changes.
 type Field string
 
@@ -24,62 +22,67 @@ var (
 	counterFields   = []Field{FieldCount, FieldRate}
 )
 
-// Change is the change of one field from Before to After.
-type Change struct {
-	// Abs is after - before; Rel is Abs/before, 0 when before is 0.
-	Abs, Rel float64
-	// Significant reports whether the change stands out from the noise of
-	// the Before side; see Compare.
-	Significant bool
+// valid reports whether f is one of the Field constants.
+func (f Field) valid() bool {
+	for _, g := range histogramFields {
+		if f == g {
+			return true
+		}
+	}
+	return false
 }
 
-// Significance thresholds, see Compare.
-const (
-	significantSigmas = 3    // |after - before| > 3 s
-	significantRel    = 0.05 // |Rel| > 5%
-	minNoiseIntervals = 3    // fewer Before intervals: the relative rule alone
-)
+// Change is the change of one field from Before to After, and the judge's
+// verdict on it.
+type Change struct {
+	// Abs is after - before; Rel is Abs/before, 0 when before is 0: the
+	// change of the sides' values (Stats.Value).
+	Abs, Rel float64
+	// PValue is the two-sided p-value of the Mann-Whitney U test of the
+	// field's per-interval values on the two sides (see Compare): the
+	// chance of ranks at least this unevenly shared if nothing changed.
+	// NaN when the field was not tested (see Untested).
+	PValue float64
+	// Effect is the size of the change of the per-interval values: the
+	// Hodges-Lehmann shift (the median of the differences after - before
+	// over every pair of intervals) relative to the median of the Before
+	// values (of the After values when that is 0), so 0.5 is +50%. NaN
+	// when the field was not tested.
+	Effect float64
+	// Significant reports that PValue <= Judge.Alpha and |Effect| >=
+	// Judge.MinEffect: the change is both unlikely to be noise and large
+	// enough to matter.
+	Significant bool
+	// WorseWhen is the direction in which the field is worse; 0 for a
+	// field that is not judged (FieldCount).
+	WorseWhen Direction
+	// Verdict is Worse for a significant change in the WorseWhen
+	// direction (a regression), Better for one in the other.
+	Verdict Verdict
+}
 
-// changes computes the Changes of a line from its sides and the Before
-// side's per-interval values of each field.
-func changes(before, after Stats, noise map[Field][]float64, histogram bool) map[Field]Change {
+// change returns the Change of a field from before to after, judged by j
+// on the per-interval values of the sides, the field being worse in
+// direction d.
+func change(j Judge, d Direction, before, after float64, beforeValues, afterValues []float64) Change {
+	c := Change{Abs: after - before}
+	if before != 0 {
+		c.Rel = c.Abs / before
+	}
+	j.judge(&c, d, beforeValues, afterValues)
+	return c
+}
+
+// changes computes the Changes of a line of metric from its sides' Stats
+// and per-interval values (see line.samples), judged by j.
+func changes(j Judge, metric string, before, after Stats, beforeValues, afterValues map[Field][]float64, histogram bool) map[Field]Change {
 	fields := counterFields
 	if histogram {
 		fields = histogramFields
 	}
 	out := make(map[Field]Change, len(fields))
 	for _, f := range fields {
-		out[f] = change(before.Value(f), after.Value(f), noise[f])
+		out[f] = change(j, j.worseWhen(f, metric), before.Value(f), after.Value(f), beforeValues[f], afterValues[f])
 	}
 	return out
-}
-
-// change is the Change from before to after, given the Before side's
-// per-interval values of the field.
-func change(before, after float64, perInterval []float64) Change {
-	c := Change{Abs: after - before}
-	if before == 0 {
-		c.Significant = after != 0
-		return c
-	}
-	c.Rel = c.Abs / before
-	c.Significant = math.Abs(c.Rel) > significantRel
-	if len(perInterval) >= minNoiseIntervals {
-		c.Significant = c.Significant && math.Abs(c.Abs) > significantSigmas*stddev(perInterval)
-	}
-	return c
-}
-
-// stddev is the population standard deviation of xs.
-func stddev(xs []float64) float64 {
-	var m float64
-	for _, x := range xs {
-		m += x
-	}
-	m /= float64(len(xs))
-	var s float64
-	for _, x := range xs {
-		s += (x - m) * (x - m)
-	}
-	return math.Sqrt(s / float64(len(xs)))
 }

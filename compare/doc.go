@@ -52,7 +52,18 @@
 // Query.PerSeries false, across tag sets): counts and sums add, and the
 // quantiles come from the summed bucket counts of metrics' log-linear
 // buckets (metrics.Merger), never from averaging stored percentiles. A
-// change is Significant when it is larger than 5% and, given at least
-// three intervals on the Before side, than three standard deviations of
-// the field's interval-to-interval values there: see Compare.
+// release covers the time its processes ran, host by host (Source.Runs),
+// and its rates are over that time.
+//
+// # Which changes are flagged
+//
+// Like the Mann-Whitney classifier of automated canary analysis (Netflix's
+// Kayenta), each field is computed per interval on both sides, and a
+// change is Significant when a Mann-Whitney U test says it is unlikely to
+// be noise (p-value at most Judge.Alpha, 0.01 by default) AND its effect
+// (the Hodges-Lehmann shift of the per-interval values, relative to their
+// median before) is at least Judge.MinEffect (10%) in size. Its Verdict is
+// then Worse or Better by the field's Direction: higher latency is worse,
+// lower throughput is worse. Change says the p-value and the effect; see
+// Compare for the details.
 package compare

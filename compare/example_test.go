@@ -14,7 +14,8 @@ import (
 // memSource is a compare.Source held in memory: the shape of what another
 // backend implements to feed Compare.
 type memSource struct {
-	releases map[string][]string // versions by service, oldest first
+	releases map[string][]string      // versions by service, oldest first
+	runs     map[string][]compare.Run // by "service/version"
 	series   []memSeries
 }
 
@@ -36,6 +37,10 @@ type memPoint struct {
 
 func (m *memSource) Releases(_ context.Context, service string) ([]string, error) {
 	return m.releases[service], nil
+}
+
+func (m *memSource) Runs(_ context.Context, service, version string) ([]compare.Run, error) {
+	return m.runs[service+"/"+version], nil
 }
 
 func (m *memSource) Series(_ context.Context, name string, tags metrics.Tags) ([]compare.Series, error) {

@@ -43,6 +43,9 @@ type Query struct {
 	// one line; true gives one line per distinct tag set, ignoring the
 	// host, version and service tags.
 	PerSeries bool
+	// Judge says when a change is a regression; its zero value holds the
+	// defaults.
+	Judge Judge
 }
 
 // validate checks q's fields, before anything is read.
@@ -57,6 +60,9 @@ func (q Query) validate() error {
 		return invalid("Metric is required")
 	case q.Before.isZero() != q.After.isZero():
 		return invalid("set both Before and After, or neither (for the last two releases)")
+	}
+	if err := q.Judge.validate(); err != nil {
+		return invalid("%v", err)
 	}
 	for _, s := range []struct {
 		name string

@@ -16,6 +16,13 @@ type Source interface {
 	// when their first process started, then by version. A service without
 	// releases is not an error.
 	Releases(ctx context.Context, service string) ([]string, error)
+	// Runs returns the processes that ran release version of service, as
+	// far as the store knows: their hosts, when each started and when it
+	// last exported. Compare selects a release's intervals host by host
+	// within them, and takes the release's running time from them. A store
+	// that keeps no such record returns none, and Compare then takes the
+	// window of the release from its data.
+	Runs(ctx context.Context, service, version string) ([]Run, error)
 
 	// Series returns the series called name whose tags contain every key
 	// and value of tags. No match is not an error.
@@ -25,6 +32,18 @@ type Source interface {
 	// interval from q.From to q.To, the series merged: one Interval per
 	// distinct interval time, in time order.
 	Intervals(ctx context.Context, q IntervalQuery) ([]Interval, error)
+}
+
+// Run is one process of a release, or the processes of one host merged.
+type Run struct {
+	// Host is the host tag of the process.
+	Host string
+	// Start is when the process started, and End when it last exported:
+	// the time of its last interval, the final flush of its shutdown when
+	// it shut down cleanly. A zero End is unknown (the process never
+	// recorded an export): Compare then ends the run at the last interval
+	// of its host.
+	Start, End time.Time
 }
 
 // Series is one series of a Source.

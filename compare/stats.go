@@ -15,9 +15,9 @@ type Stats struct {
 	// Count is the number of values recorded (histograms and timers), or
 	// of events counted (counters and meters; see Compare).
 	Count int64
-	// Rate is Count per second over the side's span: the last interval
-	// time minus the first plus one flush interval (the median gap between
-	// consecutive flushes; 10 s with a single flush).
+	// Rate is Count per second over the side's running time,
+	// Span.Duration: for a release, the time its processes ran, from their
+	// recorded runs.
 	Rate float64
 	// Mean is the exact mean of the values (Sum/Count).
 	Mean float64
@@ -60,8 +60,8 @@ func (s Stats) Value(f Field) float64 {
 	return math.NaN()
 }
 
-// stats summarises a line of a side; l nil is a line the side lacks.
-func (l *line) stats(flushEvery time.Duration, histogram bool) Stats {
+// stats summarises a line of side d; l nil is a line the side lacks.
+func (l *line) stats(d *side, histogram bool) Stats {
 	var st Stats
 	if l == nil || len(l.intervals) == 0 {
 		return st
@@ -72,46 +72,63 @@ func (l *line) stats(flushEvery time.Duration, histogram bool) Stats {
 	for _, iv := range l.intervals {
 		m.Add(iv.Dist)
 	}
-	d := m.Distribution()
-	st.Count = d.Count
-	if span := st.End.Sub(st.Start) + flushEvery; span > 0 {
-		st.Rate = float64(st.Count) / span.Seconds()
+	dist := m.Distribution()
+	st.Count = dist.Count
+	if d.span.Duration > 0 {
+		st.Rate = float64(st.Count) / d.span.Duration.Seconds()
 	}
 	if !histogram {
 		return st
 	}
-	st.Dist = d
-	st.Mean = d.Mean()
-	if len(d.Buckets) > 0 {
-		st.P50, st.P95, st.P99, st.P999 = d.Quantile(0.5), d.Quantile(0.95), d.Quantile(0.99), d.Quantile(0.999)
+	st.Dist = dist
+	st.Mean = dist.Mean()
+	if len(dist.Buckets) > 0 {
+		st.P50, st.P95, st.P99, st.P999 = dist.Quantile(0.5), dist.Quantile(0.95), dist.Quantile(0.99), dist.Quantile(0.999)
 	}
-	if d.Count > 0 {
-		st.Max = d.Max
+	if dist.Count > 0 {
+		st.Max = dist.Max
 	}
 	return st
 }
 
-// noise returns, for each field, the per-interval values of the line (l
-// nil: none): each interval taken on its own, its series merged.
-func (l *line) noise(flushEvery time.Duration, histogram bool) map[Field][]float64 {
+// samples returns, for each field but FieldCount, the per-interval values
+// of the line on side d (l nil: none), the values that the judge tests:
+// each interval taken on its own, its series merged. An interval covers
+// the time since the previous one, at most one flush interval, during
+// which the side's processes ran (see side.covered); one that covers less
+// than half a flush interval (the first after a start, the last before a
+// stop) is left out, its few values being noise. The rate of an interval
+// is its count over the time it covers; an interval without values has a
+// rate but no mean, quantiles or max.
+func (l *line) samples(d *side, histogram bool) map[Field][]float64 {
 	out := map[Field][]float64{}
 	if l == nil {
 		return out
 	}
-	for _, iv := range l.intervals {
-		d := iv.Dist
-		out[FieldCount] = append(out[FieldCount], float64(d.Count))
-		out[FieldRate] = append(out[FieldRate], float64(d.Count)/flushEvery.Seconds())
-		if !histogram || d.Count <= 0 {
+	flush := d.span.Flush
+	var prev time.Time
+	for i, iv := range l.intervals {
+		from := iv.Time.Add(-flush)
+		if i > 0 && prev.After(from) {
+			from = prev
+		}
+		prev = iv.Time
+		covered := d.covered(from, iv.Time)
+		if covered < flush/2 {
 			continue
 		}
-		out[FieldMean] = append(out[FieldMean], d.Mean())
-		out[FieldMax] = append(out[FieldMax], float64(d.Max))
-		if len(d.Buckets) > 0 {
-			out[FieldP50] = append(out[FieldP50], d.Quantile(0.5))
-			out[FieldP95] = append(out[FieldP95], d.Quantile(0.95))
-			out[FieldP99] = append(out[FieldP99], d.Quantile(0.99))
-			out[FieldP999] = append(out[FieldP999], d.Quantile(0.999))
+		dist := iv.Dist
+		out[FieldRate] = append(out[FieldRate], float64(dist.Count)/covered.Seconds())
+		if !histogram || dist.Count <= 0 {
+			continue
+		}
+		out[FieldMean] = append(out[FieldMean], dist.Mean())
+		out[FieldMax] = append(out[FieldMax], float64(dist.Max))
+		if len(dist.Buckets) > 0 {
+			out[FieldP50] = append(out[FieldP50], dist.Quantile(0.5))
+			out[FieldP95] = append(out[FieldP95], dist.Quantile(0.95))
+			out[FieldP99] = append(out[FieldP99], dist.Quantile(0.99))
+			out[FieldP999] = append(out[FieldP999], dist.Quantile(0.999))
 		}
 	}
 	return out

@@ -65,12 +65,15 @@ func jit(v int64, on bool, k int) int64 {
 
 // cmpRelease writes the timer "stage.latency" of service api for version
 // (hosts a and b, stages plan and exec, cmpFlushes flushes from start) and
-// its vitals_releases rows; it returns every value written, by stage.
+// its vitals_releases rows, of processes that started one flush interval
+// before start (their last exports not recorded, as by an older exporter:
+// Compare ends their runs at their last points); it returns every value
+// written, by stage.
 func (e *rdEnv) cmpRelease(t *testing.T, version string, start time.Time, factor int64, jitter bool) map[string][]int64 {
 	t.Helper()
 	all := map[string][]int64{}
 	for _, host := range []string{"a", "b"} {
-		e.release(t, "api", version, host, 100, start.Add(-time.Second))
+		e.release(t, "api", version, host, 100, start.Add(-10*time.Second))
 		for _, stage := range []string{"plan", "exec"} {
 			id := e.series(t, "stage.latency", "timer", "ns",
 				map[string]string{"host": host, "service": "api", "version": version, "stage": stage})
@@ -124,7 +127,7 @@ func checkStats(t *testing.T, label string, st compare.Stats, values []int64, st
 		t.Errorf("%s: Intervals %d, Count %d, Start %v, End %v; want %d, %d, %v, %v",
 			label, st.Intervals, st.Count, st.Start, st.End, cmpFlushes, d.Count, start, end)
 	}
-	if want := float64(d.Count) / 60; !near(st.Rate, want) { // 50 s + one 10 s flush
+	if want := float64(d.Count) / 60; !near(st.Rate, want) { // from 10 s before the first flush to the last
 		t.Errorf("%s: Rate %v, want %v", label, st.Rate, want)
 	}
 	if !near(st.Mean, d.Mean()) || st.Max != d.Max {
@@ -165,9 +168,9 @@ func TestCompareReleases(t *testing.T) {
 		t.Fatalf("Releases = %+v, want v1, v2, v3", rels)
 	}
 	for i, want := range []Release{
-		{Service: "api", Version: "v1", FirstStart: cmpBase.Add(-time.Second), LastStart: cmpBase.Add(30 * time.Second), Hosts: 2},
-		{Service: "api", Version: "v2", FirstStart: cmpBase.Add(time.Hour - time.Second), LastStart: cmpBase.Add(time.Hour - time.Second), Hosts: 2},
-		{Service: "api", Version: "v3", FirstStart: cmpBase.Add(2*time.Hour - time.Second), LastStart: cmpBase.Add(2*time.Hour - time.Second), Hosts: 2},
+		{Service: "api", Version: "v1", FirstStart: cmpBase.Add(-10 * time.Second), LastStart: cmpBase.Add(30 * time.Second), Hosts: 2},
+		{Service: "api", Version: "v2", FirstStart: cmpBase.Add(time.Hour - 10*time.Second), LastStart: cmpBase.Add(time.Hour - 10*time.Second), Hosts: 2},
+		{Service: "api", Version: "v3", FirstStart: cmpBase.Add(2*time.Hour - 10*time.Second), LastStart: cmpBase.Add(2*time.Hour - 10*time.Second), Hosts: 2},
 	} {
 		got := rels[i]
 		if got.Service != want.Service || got.Version != want.Version || !got.FirstStart.Equal(want.FirstStart) ||
@@ -201,9 +204,11 @@ func TestCompareReleases(t *testing.T) {
 	if len(line.Changes) != 8 {
 		t.Errorf("Changes has %d keys, want 8: %v", len(line.Changes), line.Changes)
 	}
-	if q := c.Query; q.Before.Release != "v1" || !q.Before.From.Equal(cmpBase) || !q.Before.To.Equal(cmpBase.Add(time.Minute)) ||
-		q.After.Release != "v2" || !q.After.From.Equal(cmpBase.Add(time.Hour)) {
-		t.Errorf("resolved query %+v", q)
+	// Resolved to the runs: from the first start to the last point.
+	if q := c.Query; q.Before.Release != "v1" || !q.Before.From.Equal(cmpBase.Add(-10*time.Second)) ||
+		!q.Before.To.Equal(cmpBase.Add(50*time.Second)) || q.After.Release != "v2" || !q.After.From.Equal(cmpBase.Add(time.Hour-10*time.Second)) ||
+		c.Before.Duration != time.Minute || len(c.Before.Hosts) != 2 {
+		t.Errorf("resolved query %+v, before %+v", q, c.Before)
 	}
 
 	// Per series: one line per stage, hosts merged.
@@ -327,7 +332,7 @@ func TestCompareCounter(t *testing.T) {
 		for i, tot := range []int64{5, 15, 3} {
 			e.point(t, b, start.Add(time.Duration(i)*10*time.Second), cols{"total": tot * m})
 		}
-		e.release(t, "q", version, "a", 1, start)
+		e.release(t, "q", version, "a", 1, start.Add(-10*time.Second))
 	}
 	r := e.reader(t)
 	c := mustCompare(t, r, e, compare.Query{Service: "q", Metric: "jobs.done"})
@@ -335,8 +340,8 @@ func TestCompareCounter(t *testing.T) {
 	if l.Before.Count != 48 || l.After.Count != 96 || !near(l.Before.Rate, 48.0/30) || l.Before.Intervals != 3 {
 		t.Errorf("counter: before %+v, after %+v; want 48 and 96 events over 30 s", l.Before, l.After)
 	}
-	if len(l.Changes) != 2 || l.Changes["count"].Rel != 1 || !l.Changes["count"].Significant {
-		t.Errorf("counter changes %+v, want count and rate, doubled", l.Changes)
+	if len(l.Changes) != 2 || l.Changes["count"].Rel != 1 || l.Changes["rate"].Rel != 1 || l.Changes["count"].Verdict != compare.Untested {
+		t.Errorf("counter changes %+v, want count and rate, doubled, the count not judged", l.Changes)
 	}
 	// A window sees the increases after its first flush only: a 10 + 10,
 	// b 10 + 3 (the restart).
@@ -397,14 +402,14 @@ func TestCompareErrors(t *testing.T) {
 	}
 	// The same release on both sides: no change.
 	c := mustCompare(t, r, e, compare.Query{Service: "solo", Metric: "stage.latency", Before: rel("v1"), After: win})
-	if ch := c.Series[0].Changes["p50"]; ch != (compare.Change{}) || c.Series[0].Before.Intervals != 1 {
+	if ch := c.Series[0].Changes["p50"]; ch.Abs != 0 || ch.Rel != 0 || ch.Verdict != compare.Untested || c.Series[0].Before.Intervals != 1 {
 		t.Errorf("v1 against its own window: %+v", c.Series[0])
 	}
 }
 
 // TestCompareNoise: a 10% change that stays within the interval-to-interval
-// noise of the Before side (its intervals alternate between 1000 and 1400)
-// is not significant, although over 5%; doubling is.
+// noise (the intervals alternate between 1000 and 1400) is not
+// significant, although over 5%; doubling is.
 func TestCompareNoise(t *testing.T) {
 	t.Parallel()
 	e := newRDEnv(t)
@@ -425,14 +430,14 @@ func TestCompareNoise(t *testing.T) {
 			}
 			e.point(t, id, start.Add(time.Duration(i)*10*time.Second), interval(vs...))
 		}
-		e.release(t, "n", v.version, "a", 1, start)
+		e.release(t, "n", v.version, "a", 1, start.Add(-10*time.Second))
 	}
 	r := e.reader(t)
 	c := mustCompare(t, r, e, compare.Query{Service: "n", Metric: "noisy.latency", Before: compare.Side{Release: "v1"}, After: compare.Side{Release: "v2"}})
 	l := c.Series[0]
 	for _, f := range []compare.Field{compare.FieldMean, compare.FieldP50, compare.FieldP95, compare.FieldMax} {
 		if ch := l.Changes[f]; ch.Significant || math.Abs(ch.Rel-0.1) > 0.02 {
-			t.Errorf("v1 -> v2 %s: %+v, want about +10%%, within 3 s (s = 200): not significant", f, ch)
+			t.Errorf("v1 -> v2 %s: %+v, want about +10%%, within the noise: not significant", f, ch)
 		}
 	}
 	c = mustCompare(t, r, e, compare.Query{Service: "n", Metric: "noisy.latency", Before: compare.Side{Release: "v1"}, After: compare.Side{Release: "v3"}})

@@ -16,7 +16,9 @@ import (
 
 // TestExporterRecordsRelease runs an Exporter on snapshots with the default
 // tags service, version and host: its first successful Export records the
-// process in vitals_releases, once; a pgreader.Reader lists the release.
+// process in vitals_releases, once, and every Export sets its last_export
+// to the snapshot's time, never back (a retried older snapshot leaves it);
+// a pgreader.Reader lists the release.
 func TestExporterRecordsRelease(t *testing.T) {
 	t.Parallel()
 	e, pool := xpNew(t, Config{})
@@ -37,24 +39,30 @@ func TestExporterRecordsRelease(t *testing.T) {
 	if n := count(); n != 0 {
 		t.Fatalf("%d release rows before the first Export", n)
 	}
+	first := snap.Time
 	for i := range 3 {
-		snap.Time = snap.Time.Add(time.Duration(i) * time.Second)
+		snap.Time = first.Add(time.Duration(i) * 1500 * time.Millisecond)
 		if err := e.Export(ctx, snap); err != nil {
 			t.Fatal(err)
 		}
 	}
+	last := snap.Time
+	snap.Time = first // an old snapshot, offered again
+	if err := e.Export(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
 	var service, version, host string
 	var pid int32
-	var started time.Time
-	err := pool.QueryRow(ctx, "SELECT service, version, host, pid, started_at FROM "+e.n.Releases).
-		Scan(&service, &version, &host, &pid, &started)
+	var started, lastExport time.Time
+	err := pool.QueryRow(ctx, "SELECT service, version, host, pid, started_at, last_export FROM "+e.n.Releases).
+		Scan(&service, &version, &host, &pid, &started, &lastExport)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := count(); n != 1 || service != "alerts" || version != "v42" || host != "web-1" || int(pid) != os.Getpid() ||
-		!started.Equal(processStart.Truncate(time.Microsecond)) {
-		t.Errorf("%d rows, first (%s, %s, %s, %d, %v); want 1 row (alerts, v42, web-1, %d, %v)",
-			n, service, version, host, pid, started, os.Getpid(), processStart)
+		!started.Equal(processStart.Truncate(time.Microsecond)) || !lastExport.Equal(last) {
+		t.Errorf("%d rows, first (%s, %s, %s, %d, %v, %v); want 1 row (alerts, v42, web-1, %d, %v, %v)",
+			n, service, version, host, pid, started, lastExport, os.Getpid(), processStart, last)
 	}
 
 	r, err := pgreader.New(ctx, pgreader.Config{URL: e.cfg.URL, Schema: e.cfg.Schema})
@@ -145,5 +153,35 @@ func TestMigrate2OnVersion1(t *testing.T) {
 	}
 	if !exists || !slices.Equal(versions, want) {
 		t.Errorf("after the upgrade: vitals_releases exists %v, versions %v; want true, %v", exists, versions, want)
+	}
+}
+
+// TestMigrate6KeepsReleases upgrades a schema at version 5 that holds a
+// release row: the row stays, its last_export NULL, until the process
+// exports again.
+func TestMigrate6KeepsReleases(t *testing.T) {
+	t.Parallel()
+	pool, _ := xpPool(t)
+	ctx := xpCtx(t)
+	schema := xpSchema(t)
+	n := pgschema.NewNames(schema)
+	t.Cleanup(func() { _, _ = pool.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+n.Quoted+" CASCADE") })
+	if err := migrateTo(ctx, pool, schema, time.Now(), 5); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	if _, err := pool.Exec(ctx, "INSERT INTO "+n.Releases+" VALUES ('alerts', 'v1', 'web-1', 42, $1)", started); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, pool, schema); err != nil {
+		t.Fatal(err)
+	}
+	var last *time.Time
+	var got time.Time
+	if err := pool.QueryRow(ctx, "SELECT started_at, last_export FROM "+n.Releases).Scan(&got, &last); err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(started) || last != nil {
+		t.Errorf("after migration 6: started_at %v, last_export %v; want %v, NULL", got, last, started)
 	}
 }
