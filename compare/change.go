@@ -49,6 +49,10 @@ type Change struct {
 	// values (of the After values when that is 0), so 0.5 is +50%. NaN
 	// when the field was not tested.
 	Effect float64
+	// BeforeValues and AfterValues are the numbers of per-interval values
+	// tested (see Compare). MinPValue says how low PValue can go with
+	// them.
+	BeforeValues, AfterValues int
 	// Significant reports that PValue <= Judge.Alpha and |Effect| >=
 	// Judge.MinEffect: the change is both unlikely to be noise and large
 	// enough to matter.

@@ -161,6 +161,7 @@ const minSamples = 2
 func (j Judge) judge(c *Change, d Direction, before, after []float64) {
 	c.WorseWhen = d
 	c.PValue, c.Effect = math.NaN(), math.NaN()
+	c.BeforeValues, c.AfterValues = len(before), len(after)
 	if d == 0 || len(before) < minSamples || len(after) < minSamples {
 		return
 	}

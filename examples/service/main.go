@@ -5,6 +5,7 @@
 // thresholds, and the pprof port.
 //
 //	go run ./examples/service -latency 20ms -run-for 30s
+//	go run ./examples/service -latency 1ms -rate 1000 -workers 4
 //	nc 127.0.0.1 10001
 //	go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=5
 package main
@@ -26,9 +27,16 @@ import (
 )
 
 func main() {
+	service := flag.String("service", "flows", "the service tag")
 	latency := flag.Duration("latency", 20*time.Millisecond, "mean simulated work per item")
+	rate := flag.Float64("rate", 0, "flows per second per queue, arriving one at a time at random (0: in batches, at 80% of what the workers can drain)")
+	workers := flag.Int("workers", 1, "workers per queue")
 	runFor := flag.Duration("run-for", 0, "exit cleanly after this long (0: until SIGINT or SIGTERM)")
 	flag.Parse()
+	if *workers < 1 || *rate < 0 || *latency <= 0 {
+		log.Fatal("-workers must be at least 1, -rate at least 0, -latency positive")
+	}
+	arrivals := pace{rate: *rate, latency: *latency, workers: *workers}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -38,7 +46,7 @@ func main() {
 		defer cancel()
 	}
 
-	inst, err := vitals.Start(ctx, vitals.Config{Service: "flows"})
+	inst, err := vitals.Start(ctx, vitals.Config{Service: *service})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -53,12 +61,14 @@ func main() {
 		inst.Health.Register(queue+" Q", healthcheck.GaugeThreshold(depth, 500, 900))
 		process := r.Timer("stage.latency", metrics.Tags{"queue": queue, "stage": "process"})
 		inst.Health.Register(queue+" p99", healthcheck.TimerPercentile(process, 0.99, 10**latency, 50**latency))
-		wg.Add(2)
+		wg.Add(1 + *workers)
 		go func() {
 			defer wg.Done()
-			produce(ctx, q, *latency, depth, r.Meter("flows", tags), r.Histogram("batch.size", tags))
+			produce(ctx, q, arrivals, depth, r.Meter("flows", tags), r.Histogram("batch.size", tags))
 		}()
-		go func() { defer wg.Done(); work(ctx, q, depth, *latency, process, r, tags) }()
+		for range *workers {
+			go func() { defer wg.Done(); work(ctx, q, depth, *latency, process, r, tags) }()
+		}
 	}
 	<-ctx.Done()
 	wg.Wait()
@@ -69,11 +79,31 @@ func main() {
 	}
 }
 
-// produce enqueues batches of flows at random times, on average at 80% of
-// what a worker taking latency per item can drain.
-func produce(ctx context.Context, q chan<- time.Time, latency time.Duration, depth *metrics.Gauge, flows *metrics.Meter, batch *metrics.Histogram) {
+// pace is how flows arrive: one at a time at rate per second, or, with
+// rate 0, in batches at 80% of what workers taking latency per item drain.
+type pace struct {
+	rate    float64
+	latency time.Duration
+	workers int
+}
+
+// next returns the size of the next batch and the mean time until the one
+// after it.
+func (p pace) next() (n int, gap time.Duration) {
+	if p.rate > 0 {
+		return 1, time.Duration(float64(time.Second) / p.rate)
+	}
+	n = 1 + rand.IntN(20)
+	return n, time.Duration(float64(n) * 1.25 * float64(p.latency) / float64(p.workers))
+}
+
+// produce enqueues batches of flows at random times (a Poisson process of
+// batches, paced by p), on a schedule that does not drift with the time
+// the sleeps overrun.
+func produce(ctx context.Context, q chan<- time.Time, p pace, depth *metrics.Gauge, flows *metrics.Meter, batch *metrics.Histogram) {
+	due := time.Now()
 	for ctx.Err() == nil {
-		n := 1 + rand.IntN(20)
+		n, gap := p.next()
 		batch.Update(int64(n))
 		for range n {
 			select {
@@ -84,7 +114,12 @@ func produce(ctx context.Context, q chan<- time.Time, latency time.Duration, dep
 				return
 			}
 		}
-		time.Sleep(time.Duration(rand.ExpFloat64() * float64(n) * 1.25 * float64(latency)))
+		due = due.Add(time.Duration(rand.ExpFloat64() * float64(gap)))
+		select {
+		case <-time.After(time.Until(due)):
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
