@@ -20,7 +20,7 @@ import (
 // The environment of BenchmarkFleet, which runs only when fleetEnv is set.
 const (
 	fleetEnv            = "VITALS_FLEET"             // the fleet sizes: "1,10,50,100,150"
-	fleetCompressionEnv = "VITALS_FLEET_COMPRESSION" // simulated seconds per real second; default 100
+	fleetCompressionEnv = "VITALS_FLEET_COMPRESSION" // simulated seconds per real second; default 100; 0: back to back
 	fleetIntervalsEnv   = "VITALS_FLEET_INTERVALS"   // intervals measured per size; default 30
 )
 
@@ -33,8 +33,10 @@ const fleetInterval = 10 * time.Second
 // pool (of one connection), flush at the same instants, as Reporters
 // aligned on the wall clock do, every fleetInterval of simulated time:
 // their snapshots are dated 10 s apart, from midnight UTC yesterday, and
-// flushed every 10 s / compression of real time. After a first interval
-// that stores the series, it measures:
+// flushed every 10 s / compression of real time (or, with compression 0,
+// back to back: each process as soon as its previous flush ended, which
+// measures what the server takes). After a first interval that stores the
+// series, it measures:
 //
 //   - flush-p50-ms, flush-p99-ms: the latency of each process's flush, from
 //     its scheduled instant to the end of its Export. A server that keeps
@@ -45,18 +47,28 @@ const fleetInterval = 10 * time.Second
 //   - disk-B/point: the size of the day's partition of vitals_points (heap,
 //     TOAST and primary key index) per row, index-B/point the index's
 //     share, and raw-GB/day what the fleet would write in a day at the
-//     real 10 s interval.
+//     real 10 s interval; compacted-B/point, the size of the day's
+//     partitions of vitals_points and vitals_blocks per point once
+//     Exporter.Compact has moved the day into blocks (a day of a few
+//     minutes: a full day's blocks hold 8,640 points per series, and cost
+//     less per point).
 //
-// It takes about a minute per size (mostly starting the exporters). Run:
+// It takes seconds to a minute per size, mostly starting the exporters.
+// Run:
 //
 //	VITALS_FLEET=1,10,50,100,150 go test -run XXX -bench Fleet -benchtime 1x -timeout 30m ./exporters/postgres/
+//
+// and, for the bytes per point of a whole day compacted, one process
+// writing a day (8,640 intervals) back to back:
+//
+//	VITALS_FLEET=1 VITALS_FLEET_INTERVALS=8640 VITALS_FLEET_COMPRESSION=0 go test -run XXX -bench Fleet -benchtime 1x ./exporters/postgres/
 //
 // The test server (internal/testenv) allows 200 connections; for larger
 // fleets point VITALS_TEST_POSTGRES_URL at a server that allows more.
 func BenchmarkFleet(b *testing.B) {
 	sizes := fleetSizes(b)
-	compression := fleetEnvInt(b, fleetCompressionEnv, 100)
-	intervals := fleetEnvInt(b, fleetIntervalsEnv, 30)
+	compression := fleetEnvInt(b, fleetCompressionEnv, 100, 0)
+	intervals := fleetEnvInt(b, fleetIntervalsEnv, 30, 1)
 	var results []fleetResult
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("processes=%d", n), func(b *testing.B) {
@@ -68,11 +80,18 @@ func BenchmarkFleet(b *testing.B) {
 			results = append(results, r)
 		})
 	}
-	b.Logf("compression %dx (a %v interval every %v); %d intervals per size", compression, fleetInterval,
-		fleetInterval/time.Duration(compression), intervals)
+	if compression > 0 {
+		b.Logf("compression %dx (a %v interval every %v); %d intervals per size", compression, fleetInterval,
+			fleetInterval/time.Duration(compression), intervals)
+	} else {
+		b.Logf("back to back: each process flushes as soon as its previous flush ends; %d intervals per size", intervals)
+	}
 	b.Logf("%s", fleetHeader)
 	for _, r := range results {
 		b.Logf("%s", r.row())
+	}
+	if compression == 0 {
+		return
 	}
 	for _, r := range results {
 		if !r.keptUp() {
@@ -96,19 +115,16 @@ type fleetResult struct {
 	clientCPU            time.Duration
 	rows                 int64 // rows of the day's partition, the warm-up's included
 	diskBytes, idxSize   int64
-	compactedBytes       int64 // -1 when fleetCompact is not available
+	compactedBytes       int64 // the day's partitions of vitals_points and vitals_blocks, compacted
 }
 
 const fleetHeader = "| processes | points/s | flush p50 | flush p99 | interval | server cores | server CPU/point | disk B/point | index B/point | raw GB/day | compacted B/point |"
 
 func (r fleetResult) row() string {
-	compacted := "n/a"
-	if r.compactedBytes >= 0 {
-		compacted = fmt.Sprintf("%.1f", float64(r.compactedBytes)/float64(r.rows))
-	}
-	return fmt.Sprintf("| %d | %.0f | %.1f ms | %.1f ms | %.0f ms | %.2f | %.0f ns | %.1f | %.1f | %.1f | %s |",
+	return fmt.Sprintf("| %d | %.0f | %.1f ms | %.1f ms | %.0f ms | %.2f | %.0f ns | %.1f | %.1f | %.1f | %.1f |",
 		r.processes, float64(r.points)/r.elapsed.Seconds(), ms(r.p50), ms(r.p99), ms(r.interval),
-		r.serverCores(), r.perPoint(r.serverCPU), r.diskPerPoint(), float64(r.idxSize)/float64(r.rows), r.rawGBPerDay(), compacted)
+		r.serverCores(), r.perPoint(r.serverCPU), r.diskPerPoint(), float64(r.idxSize)/float64(r.rows), r.rawGBPerDay(),
+		float64(r.compactedBytes)/float64(r.rows))
 }
 
 func (r fleetResult) report(b *testing.B) {
@@ -124,9 +140,7 @@ func (r fleetResult) report(b *testing.B) {
 	b.ReportMetric(r.diskPerPoint(), "disk-B/point")
 	b.ReportMetric(float64(r.idxSize)/float64(r.rows), "index-B/point")
 	b.ReportMetric(r.rawGBPerDay(), "raw-GB/day")
-	if r.compactedBytes >= 0 {
-		b.ReportMetric(float64(r.compactedBytes)/float64(r.rows), "compacted-B/point")
-	}
+	b.ReportMetric(float64(r.compactedBytes)/float64(r.rows), "compacted-B/point")
 }
 
 // keptUp reports whether the flushes ended within their interval.
@@ -161,7 +175,7 @@ func runFleet(b *testing.B, n, compression, intervals int) fleetResult {
 	if !strings.Contains(srv.URL, "?") {
 		url = srv.URL + "?pool_max_conns=1"
 	}
-	procs := startFleet(b, ctx, n, Config{URL: url, Schema: schema, Timeout: 5 * time.Minute,
+	procs := startFleet(b, ctx, n, Config{URL: url, Schema: schema, Timeout: 5 * time.Minute, CompactAfter: -1,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	defer func() {
 		stopFleet(b, procs)
@@ -171,7 +185,10 @@ func runFleet(b *testing.B, n, compression, intervals int) fleetResult {
 	}()
 	flushAll(b, ctx, procs, day) // stores the series
 
-	r := fleetResult{processes: n, intervals: intervals, interval: fleetInterval / time.Duration(compression), serverCPU: -1, compactedBytes: -1}
+	r := fleetResult{processes: n, intervals: intervals, serverCPU: -1}
+	if compression > 0 {
+		r.interval = fleetInterval / time.Duration(compression)
+	}
 	cpu, err := newServerCPU(ctx, pool)
 	var server0 time.Duration
 	if err == nil {
@@ -189,6 +206,9 @@ func runFleet(b *testing.B, n, compression, intervals int) fleetResult {
 		wg.Go(func() {
 			for k := 1; k <= intervals; k++ {
 				due := start.Add(time.Duration(k-1) * r.interval)
+				if r.interval == 0 { // back to back
+					due = time.Now()
+				}
 				time.Sleep(time.Until(due)) // the schedule: no wait when late
 				if err := p.e.Export(ctx, p.snapshot(day.Add(time.Duration(k)*fleetInterval))); err != nil {
 					b.Errorf("process %d, interval %d: %v", i, k, err)
@@ -221,21 +241,15 @@ func runFleet(b *testing.B, n, compression, intervals int) fleetResult {
 	if err != nil {
 		b.Fatalf("size of %s: %v", part, err)
 	}
-	if bytes, ok, err := fleetCompact(ctx, procs[0].e, day); err != nil {
-		b.Errorf("compact %s: %v", part, err)
-	} else if ok {
-		r.compactedBytes = bytes
+	if _, err := procs[0].e.Compact(ctx, day); err != nil {
+		b.Fatal(err)
+	}
+	err = pool.QueryRow(ctx, "SELECT pg_total_relation_size($1) + pg_total_relation_size($2)",
+		part, blocksPartition(pgschema.NewNames(schema), day)).Scan(&r.compactedBytes)
+	if err != nil {
+		b.Fatalf("size of %s compacted: %v", part, err)
 	}
 	return r
-}
-
-// fleetCompact is where BenchmarkFleet compacts the fleet's day and
-// returns its size on disk afterwards (points left as rows, and blocks),
-// once the Exporter can compact (the compact blocks of issue 14); until
-// then it reports that it cannot (ok false), and BenchmarkFleet shows
-// "n/a" for compacted-B/point.
-func fleetCompact(_ context.Context, _ *Exporter, _ time.Time) (bytes int64, ok bool, err error) {
-	return 0, false, nil
 }
 
 // startFleet creates n processes, their exporters eight at a time.
@@ -316,16 +330,16 @@ func fleetSizes(b *testing.B) []int {
 	return sizes
 }
 
-// fleetEnvInt returns the positive integer in the environment variable
-// name, or def when it is unset.
-func fleetEnvInt(b *testing.B, name string, def int) int {
+// fleetEnvInt returns the integer of at least least in the environment
+// variable name, or def when it is unset.
+func fleetEnvInt(b *testing.B, name string, def, least int) int {
 	v := os.Getenv(name)
 	if v == "" {
 		return def
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		b.Fatalf("%s=%q: want a positive integer", name, v)
+	if err != nil || n < least {
+		b.Fatalf("%s=%q: want an integer of at least %d", name, v, least)
 	}
 	return n
 }
