@@ -94,7 +94,7 @@ type stepQuantiles struct {
 // pointsRangeSQL returns the statements of a Range from the points:
 // rangeScalarSQL with the gauge aggregate agg, and rangeBucketSQL.
 func (r *Reader) pointsRangeSQL(agg string) (scalars, buckets string) {
-	return fmt.Sprintf(rangeScalarSQL, agg, r.n.Points), fmt.Sprintf(rangeBucketSQL, r.n.Points)
+	return fmt.Sprintf(rangeScalarSQL, agg, r.n.PointsAll), fmt.Sprintf(rangeBucketSQL, r.n.PointsAll)
 }
 
 // rangeScalars runs sql, rangeScalarSQL or rollupScalarSQL, and returns its

@@ -76,7 +76,7 @@ func bound(t time.Time, inf pgtype.InfinityModifier) pgtype.Timestamptz {
 // distributions reads the intervals of a line of histograms or timers: per
 // interval, its scalars, then its summed buckets.
 func (r *Reader) distributions(ctx context.Context, tx pgx.Tx, ids []int64, from, to pgtype.Timestamptz) ([]compare.Interval, error) {
-	rows, err := tx.Query(ctx, fmt.Sprintf(intervalScalarSQL, r.n.Points), ids, from, to)
+	rows, err := tx.Query(ctx, fmt.Sprintf(intervalScalarSQL, r.n.PointsAll), ids, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (r *Reader) distributions(ctx context.Context, tx pgx.Tx, ids []int64, from
 	for i, iv := range ivs {
 		index[iv.Time.UnixMicro()] = i
 	}
-	rows, err = tx.Query(ctx, fmt.Sprintf(intervalBucketSQL, r.n.Points), ids, from, to)
+	rows, err = tx.Query(ctx, fmt.Sprintf(intervalBucketSQL, r.n.PointsAll), ids, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (r *Reader) distributions(ctx context.Context, tx pgx.Tx, ids []int64, from
 // each counted, countFirst saying whether the first interval of a series
 // counts its whole total.
 func (r *Reader) events(ctx context.Context, tx pgx.Tx, ids []int64, from, to pgtype.Timestamptz, countFirst bool) ([]compare.Interval, error) {
-	rows, err := tx.Query(ctx, fmt.Sprintf(intervalEventSQL, r.n.Points), ids, from, to, countFirst)
+	rows, err := tx.Query(ctx, fmt.Sprintf(intervalEventSQL, r.n.PointsAll), ids, from, to, countFirst)
 	if err != nil {
 		return nil, err
 	}
