@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,7 +108,8 @@ func TestCompactKeepsEveryPoint(t *testing.T) {
 	e, pool := xpNew(t, Config{CompactAfter: -1})
 	day := compactTestDay()
 	reg := metrics.NewRegistry()
-	w := exampleWorkload(reg)
+	example, load := exampleWorkload(reg), reg.GaugeFloat64("load", nil)
+	w := func(r *rand.Rand) { example(r); load.Update(r.Float64() * 1e6) }
 	r := rand.New(rand.NewPCG(1, 2))
 	exportIntervals(t, e, reg, w, r, day.Add(time.Hour), 60, false)
 	exportIntervals(t, e, reg, w, r, day.Add(3*time.Hour), 30, false) // after a gap
@@ -170,6 +172,44 @@ func TestCompactKeepsEveryPoint(t *testing.T) {
 	}
 	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Blocks); n != series {
 		t.Errorf("%d blocks after merging, want %d", n, series)
+	}
+}
+
+// TestBlocksCompression: the buckets are compressed with pglz, the other
+// arrays with lz4, in every partition.
+func TestBlocksCompression(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	ctx := xpCtx(t)
+	day := compactTestDay()
+	if err := createBlocksPartition(ctx, pool, e.n, day); err != nil {
+		t.Fatal(err)
+	}
+	var lz4 bool
+	if err := pool.QueryRow(ctx, "SELECT current_setting('server_version_num')::int >= 140000").Scan(&lz4); err != nil {
+		t.Fatal(err)
+	}
+	if !lz4 {
+		t.Skip("PostgreSQL 13 or older: one compression for all")
+	}
+	rows, err := pool.Query(ctx, `SELECT attname, attcompression::text FROM pg_attribute
+		WHERE attrelid = $1::regclass AND attnum > 0 AND atttypid::regtype::text LIKE '%[]'`,
+		blocksPartition(e.n, day))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	var name, method string
+	if _, err := pgx.ForEachRow(rows, []any{&name, &method}, func() error { got[name] = method; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range blockColumns {
+		if !strings.HasSuffix(c.typ, "[]") {
+			continue
+		}
+		if want := blockCompression(c.name)[:1]; got[c.name] != want {
+			t.Errorf("column %s compressed with %q, want %q", c.name, got[c.name], want)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,14 +109,12 @@ func blocksCommentsSQL(n pgschema.Names) []string {
 			"vitals_points_all, which unpacks the arrays into rows.", cols)
 }
 
-// setBlocksCompression asks TOAST to compress the arrays of vitals_blocks
-// with blockCompression, on servers that have it (PostgreSQL 14 built with
-// lz4); elsewhere they keep the server's default_toast_compression.
-// Partitions created later take the setting of the parent.
+// setBlocksCompression sets the TOAST compression of each array column
+// of vitals_blocks (see blockCompression), on servers that have it
+// (PostgreSQL 14 or newer); a server built without lz4 refuses it, and
+// those columns then keep the server's default_toast_compression.
+// Partitions created later take the settings of the parent.
 func setBlocksCompression(ctx context.Context, tx pgx.Tx, n pgschema.Names) error {
-	if blockCompression == "" {
-		return nil
-	}
 	var version int
 	if err := tx.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err != nil {
 		return err
@@ -123,24 +122,36 @@ func setBlocksCompression(ctx context.Context, tx pgx.Tx, n pgschema.Names) erro
 	if version < 140000 {
 		return nil
 	}
-	var alters []string
-	for _, c := range blockColumns {
-		if strings.HasSuffix(c.typ, "[]") {
-			alters = append(alters, "ALTER COLUMN "+c.name+" SET COMPRESSION "+blockCompression)
+	for _, methods := range [][]string{{"lz4", "pglz"}, {"pglz"}} {
+		var alters []string
+		for _, c := range blockColumns {
+			if m := blockCompression(c.name); strings.HasSuffix(c.typ, "[]") && slices.Contains(methods, m) {
+				alters = append(alters, "ALTER COLUMN "+c.name+" SET COMPRESSION "+m)
+			}
+		}
+		sp, err := tx.Begin(ctx) // a savepoint
+		if err != nil {
+			return err
+		}
+		if _, err := sp.Exec(ctx, "ALTER TABLE "+n.Blocks+" "+strings.Join(alters, ", ")); err == nil {
+			return sp.Commit(ctx)
+		}
+		if err := sp.Rollback(ctx); err != nil {
+			return err
 		}
 	}
-	// In a savepoint: a server built without lz4 refuses it, and the
-	// blocks then use the default compression.
-	sp, err := tx.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := sp.Exec(ctx, "ALTER TABLE "+n.Blocks+" "+strings.Join(alters, ", ")); err != nil {
-		return sp.Rollback(ctx)
-	}
-	return sp.Commit(ctx)
+	return nil
 }
 
-// blockCompression is the TOAST compression of the arrays of vitals_blocks
-// (see setBlocksCompression).
-const blockCompression = "pglz"
+// blockCompression returns the TOAST compression of an array column of
+// vitals_blocks. pglz packs the buckets of a timer's day in 25-60% fewer
+// bytes than lz4 (measured on the example service's and the soak's
+// series, see TestCompactionFigures); lz4 compresses 3-4 times faster, and
+// the other columns (one value per point) end up within a byte per point
+// of pglz's.
+func blockCompression(column string) string {
+	if strings.HasPrefix(column, "bucket_") {
+		return "pglz"
+	}
+	return "lz4"
+}
