@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image/color"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"strconv"
@@ -41,61 +41,54 @@ var (
 
 // chart is what the chart of a comparison shows.
 type chart struct {
-	title   string                // service, metric and tags
-	unit    time.Duration         // of the values, when they are durations (shown in ms); 0 otherwise
-	points  []pgreader.RangePoint // every matching series merged, over both sides
-	sides   [2]side
-	dists   [2]metrics.Distribution // every series of a side merged
-	release time.Time               // where the after side starts
+	title   string                   // service, metric and tags
+	unit    time.Duration            // of the values, when they are durations (shown in ms); 0 otherwise
+	labels  [2]string                // of the sides: "before v1", "after v2"
+	points  [2][]pgreader.RangePoint // of each side, every matching series merged
+	dists   [2]metrics.Distribution  // every series of a side merged
+	release time.Time                // where the after side starts
+	after   string                   // the name of the release marker
 }
 
-// loadChart reads what the chart of cmp needs: the quantiles over the span
-// of both sides (one Range of every matching series, whatever its release,
-// at most 500 points) and the distributions of the sides.
-func loadChart(ctx context.Context, r *pgreader.Reader, cmp *compare.Comparison, sides [2]side) (*chart, error) {
-	ch := &chart{sides: sides, unit: cmp.Unit}
-	q := cmp.Query
-	ch.title = q.Service + " " + q.Metric
+// chartPoints bounds the points of each side's line.
+const chartPoints = 250
+
+// loadChart reads what the chart of c needs: for each side, the quantiles
+// over its span (a Range of every matching series, of the side's release
+// if it is one, at most chartPoints points), and the side's distribution.
+func loadChart(ctx context.Context, r *pgreader.Reader, c *compare.Comparison) (*chart, error) {
+	q := c.Query
+	ch := &chart{unit: c.Unit, title: q.Service + " " + q.Metric, release: c.After.From,
+		labels: [2]string{sideLabel("before", q.Before), sideLabel("after", q.After)}, after: "after side"}
 	if len(q.Tags) > 0 {
 		ch.title += " {" + formatTags(q.Tags) + "}"
 	}
-	var from, to time.Time
-	for _, sc := range cmp.Series {
-		for i, st := range [2]compare.Stats{sc.Before, sc.After} {
+	if q.After.Release != "" {
+		ch.after = "release " + q.After.Release
+	}
+	for _, l := range c.Series {
+		for i, st := range [2]compare.Stats{l.Before, l.After} {
 			ch.dists[i] = ch.dists[i].Merge(st.Dist)
-			if st.Intervals == 0 {
-				continue
-			}
-			if from.IsZero() || st.Start.Before(from) {
-				from = st.Start
-			}
-			if st.End.After(to) {
-				to = st.End
-			}
 		}
 	}
 	if len(ch.dists[0].Buckets) == 0 && len(ch.dists[1].Buckets) == 0 {
 		return nil, fmt.Errorf("no chart: %s has no distribution (only histograms and timers do)", q.Metric)
 	}
-	if from.IsZero() {
-		return nil, errors.New("no chart: neither side has data")
-	}
-	to = to.Add(time.Microsecond) // Range's To is exclusive
-	tags := metrics.Tags{metrics.TagService: q.Service}
-	for k, v := range q.Tags {
-		tags[k] = v
-	}
-	points, err := r.Range(ctx, pgreader.RangeQuery{Name: q.Metric, Tags: tags, From: from, To: to, MaxPoints: pgreader.DefaultMaxPoints})
-	if err != nil {
-		return nil, fmt.Errorf("chart: %w", err)
-	}
-	ch.points = points
-
-	// The after side starts when its release's first process started, if
-	// that is on the chart, else with its data.
-	ch.release = sides[1].from
-	if s := sides[1].started; !s.IsZero() && !s.Before(from) && s.Before(to) {
-		ch.release = s
+	for i, s := range [2]struct {
+		side compare.Side
+		span compare.Span
+	}{{q.Before, c.Before}, {q.After, c.After}} {
+		tags := metrics.Tags{metrics.TagService: q.Service}
+		maps.Copy(tags, q.Tags)
+		if s.side.Release != "" {
+			tags[metrics.TagVersion] = s.side.Release
+		}
+		to := s.span.To.Add(time.Microsecond) // Range's To is exclusive; the last interval is at To
+		points, err := r.Range(ctx, pgreader.RangeQuery{Name: q.Metric, Tags: tags, From: s.span.From, To: to, MaxPoints: chartPoints})
+		if err != nil {
+			return nil, fmt.Errorf("chart: %w", err)
+		}
+		ch.points[i] = points
 	}
 	return ch, nil
 }
@@ -174,64 +167,46 @@ func (ch *chart) valueLabel(what string) string {
 	return what
 }
 
-// quantilePlot is the left panel: p50 and p99 per step over both sides,
-// with a vertical line where the after side starts.
+// quantilePlot is the left panel: p50 and p99 per step of each side,
+// each side's points joined by lines (p50 solid, p99 dashed; before blue,
+// after orange), with a dashed vertical line where the after side starts.
+// Steps without values, whose quantiles are undefined, are left out.
 func (ch *chart) quantilePlot() (*plot.Plot, error) {
 	p := newPlot(ch.title+": p50 and p99", "time (UTC)", ch.valueLabel("duration"))
 	p.Legend.Top, p.Legend.Left = true, true
-
-	// A gap of more than 1.5 steps (the smallest distance between two
-	// points) breaks the lines, so that no line is drawn across a time
-	// without data, such as between two runs.
-	step := math.Inf(1)
-	for i := 1; i < len(ch.points); i++ {
-		step = min(step, ch.points[i].Time.Sub(ch.points[i-1].Time).Seconds())
-	}
 	yMax := 0.0
-	for _, q := range []struct {
-		name  string
-		value func(pgreader.RangePoint) float64
-		color color.Color
-	}{
-		{"p50", func(p pgreader.RangePoint) float64 { return p.P50 }, colorBlue},
-		{"p99", func(p pgreader.RangePoint) float64 { return p.P99 }, colorOrange},
-	} {
-		var run plotter.XYs
-		flush := func(first bool) error {
-			if len(run) == 0 {
-				return nil
-			}
-			l, s, err := plotter.NewLinePoints(run)
-			if err != nil {
-				return err
-			}
-			l.Color, l.Width = q.color, vg.Points(1.5)
-			s.Color, s.Radius, s.Shape = q.color, vg.Points(1.5), draw.CircleGlyph{}
-			p.Add(l, s)
-			if first {
-				p.Legend.Add(q.name, l, s)
-			}
-			run = run[:0]
-			return nil
-		}
-		first := true
-		for i, pt := range ch.points {
-			if pt.Count == 0 {
-				continue // no values in this step: its quantiles are undefined, not 0
-			}
-			x := unixSeconds(pt.Time)
-			if i > 0 && x-unixSeconds(ch.points[i-1].Time) > 1.5*step {
-				if err := flush(first); err != nil {
-					return nil, err
+	xMin, xMax := unixSeconds(ch.release), unixSeconds(ch.release)
+	for i, pts := range ch.points {
+		for _, q := range []struct {
+			name   string
+			value  func(pgreader.RangePoint) float64
+			dashes []vg.Length
+			glyph  draw.GlyphDrawer
+		}{
+			{"p50", func(p pgreader.RangePoint) float64 { return p.P50 }, nil, draw.CircleGlyph{}},
+			{"p99", func(p pgreader.RangePoint) float64 { return p.P99 }, []vg.Length{vg.Points(5), vg.Points(3)}, draw.TriangleGlyph{}},
+		} {
+			var xys plotter.XYs
+			for _, pt := range pts {
+				if pt.Count == 0 {
+					continue
 				}
-				first = false
+				x, y := unixSeconds(pt.Time), ch.scale(q.value(pt))
+				xys = append(xys, plotter.XY{X: x, Y: y})
+				yMax, xMin, xMax = max(yMax, y), min(xMin, x), max(xMax, x)
 			}
-			y := ch.scale(q.value(pt))
-			yMax = max(yMax, y)
-			run = append(run, plotter.XY{X: x, Y: y})
-		}
-		if err := flush(first); err != nil {
-			return nil, err
+			if len(xys) == 0 {
+				continue
+			}
+			l, s, err := plotter.NewLinePoints(xys)
+			if err != nil {
+				return nil, err
+			}
+			sideColor := []color.Color{colorBlue, colorOrange}[i]
+			l.Color, l.Width, l.Dashes = sideColor, vg.Points(1.5), q.dashes
+			s.Color, s.Radius, s.Shape = sideColor, vg.Points(2), q.glyph
+			p.Add(l, s)
+			p.Legend.Add(q.name+" "+ch.labels[i], l, s)
 		}
 	}
 	if yMax == 0 {
@@ -246,11 +221,7 @@ func (ch *chart) quantilePlot() (*plot.Plot, error) {
 		return nil, err
 	}
 	line.Color, line.Width, line.Dashes = colorRelease, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
-	name := "after side"
-	if r := ch.sides[1].release; r != "" {
-		name = "release " + r
-	}
-	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: []plotter.XY{{X: x, Y: yMax * 1.08}}, Labels: []string{" " + name}})
+	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: []plotter.XY{{X: x, Y: yMax * 1.08}}, Labels: []string{" " + ch.after}})
 	if err != nil {
 		return nil, err
 	}
@@ -258,11 +229,6 @@ func (ch *chart) quantilePlot() (*plot.Plot, error) {
 	labels.TextStyle[0].Font = sans(11)
 	p.Add(line, labels)
 
-	xMin, xMax := x, x
-	if len(ch.points) > 0 {
-		xMin = min(xMin, unixSeconds(ch.points[0].Time))
-		xMax = max(xMax, unixSeconds(ch.points[len(ch.points)-1].Time))
-	}
 	format := "15:04:05"
 	if xMax-xMin > 24*3600 {
 		format = "Jan 2 15:04"
@@ -292,7 +258,7 @@ func (ch *chart) cdfPlot() (*plot.Plot, error) {
 		}
 		l.Color, l.Width = []color.Color{colorBlue, colorOrange}[i], vg.Points(2)
 		p.Add(l)
-		p.Legend.Add(ch.sides[i].label(), l)
+		p.Legend.Add(ch.labels[i], l)
 		// The x axis starts near the 1% quantile, so that a few tiny values
 		// do not squeeze the rest of the curves into the right half.
 		xMin = min(xMin, ch.scale(d.Quantile(0.01))/1.5)

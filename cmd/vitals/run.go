@@ -18,19 +18,22 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // the command was valid but did not succeed
 	exitUsage   = 2 // the command line was wrong
+	// exitRegressed: compare found a regression beyond the thresholds.
+	exitRegressed = 3
 )
 
 // usage is what `vitals` alone, `vitals help` and a usage error print.
 const usage = `usage:
-  vitals compare -service S -metric NAME [-tag k=v ...] [sides] [-postgres URL] [-schema S]
-                 [-per-series] [-svg FILE] [-png FILE]
+  vitals compare -service S (-metric NAME | -all) [-tag k=v ...] [sides] [-postgres URL]
+                 [-schema S] [-per-series] [-alpha P] [-min-effect E] [-worse-when FIELD=DIR]
+                 [-json] [-svg FILE] [-png FILE]
       sides: -before REL -after REL, or -before-window FROM,TO -after-window FROM,TO
              (RFC 3339), or a mix; none: the last two releases of the service.
   vitals health [-json] [-timeout D] host:port|/path/to/socket
 
 Run 'vitals compare -h' or 'vitals health -h' for the flags of a command.
-Exit status: 0 success, 1 failure, 2 usage error; health: 0 GOOD, 1 WARN,
-2 CRITICAL, 3 unreachable.
+Exit status: 0 success, 1 failure, 2 usage error; compare: 3 a regression;
+health: 0 GOOD, 1 WARN, 2 CRITICAL, 3 unreachable.
 `
 
 // usageError is an error in the command line: run prints it with a hint
@@ -85,6 +88,9 @@ func exitStatus(stderr io.Writer, cmd string, err error) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "vitals %s: %v\nRun 'vitals %s -h' for help.\n", cmd, err, cmd)
 		return exitUsage
+	case errors.Is(err, errRegressed):
+		fmt.Fprintf(stderr, "vitals %s: %v\n", cmd, err)
+		return exitRegressed
 	default:
 		fmt.Fprintf(stderr, "vitals %s: %v\n", cmd, err)
 		return exitFailure

@@ -12,113 +12,166 @@ import (
 
 	"github.com/vitals-go/vitals/compare"
 	"github.com/vitals-go/vitals/metrics"
-	"github.com/vitals-go/vitals/pgreader"
 )
-
-// side describes one side of a comparison, for the table's header and the
-// chart's labels.
-type side struct {
-	name     string    // "before" or "after"
-	release  string    // the version tag; "" for a time window
-	from, to time.Time // the side's span, as Compare resolved it
-	hosts    int       // hosts that ran the release; 0 when unknown (windows)
-	started  time.Time // when the release's first process started; zero when unknown
-}
-
-// label is how legends name the side: "before v1", or "after 10:00:00–11:00:00".
-func (s side) label() string {
-	if s.release != "" {
-		return s.name + " " + s.release
-	}
-	return s.name + " " + formatSpan(s.from, s.to, false)
-}
-
-// describeSides returns the before and after sides of cmp, with the host
-// counts and start times of releases found in releases.
-func describeSides(cmp *compare.Comparison, releases []pgreader.Release) [2]side {
-	sides := [2]side{
-		{name: "before", release: cmp.Query.Before.Release, from: cmp.Query.Before.From, to: cmp.Query.Before.To},
-		{name: "after", release: cmp.Query.After.Release, from: cmp.Query.After.From, to: cmp.Query.After.To},
-	}
-	for i := range sides {
-		for _, rel := range releases {
-			if sides[i].release != "" && rel.Version == sides[i].release {
-				sides[i].hosts = rel.Hosts
-				sides[i].started = rel.FirstStart
-			}
-		}
-	}
-	return sides
-}
 
 // fields are the rows of a comparison block, in order. A block shows the
 // ones its Changes hold (counters and meters have count and rate only).
 var fields = []compare.Field{compare.FieldCount, compare.FieldRate, compare.FieldMean,
 	compare.FieldP50, compare.FieldP95, compare.FieldP99, compare.FieldP999, compare.FieldMax}
 
-// writeComparison writes cmp as a table: a header naming the metric and
-// the sides, then one block per series line.
-func writeComparison(w io.Writer, cmp *compare.Comparison, sides [2]side) error {
-	q := cmp.Query
+// sideLabel is how legends name a side: "before v1", or "after
+// 10:00:00–11:00:00".
+func sideLabel(name string, s compare.Side) string {
+	if s.Release != "" {
+		return name + " " + s.Release
+	}
+	return name + " " + formatSpan(s.From, s.To, false)
+}
+
+// writeSides writes the sides of c, a line each: the release or window,
+// its span, how long it ran when less, its hosts; and a line per host
+// with its own window when there are several.
+func writeSides(b *strings.Builder, c *compare.Comparison) {
+	for _, s := range []struct {
+		name string
+		side compare.Side
+		span compare.Span
+	}{{"before", c.Query.Before, c.Before}, {"after", c.Query.After, c.After}} {
+		what := "window"
+		if s.side.Release != "" {
+			what = "release " + s.side.Release
+		}
+		fmt.Fprintf(b, "%-6s  %s, %s", s.name, what, formatSpan(s.span.From, s.span.To, true))
+		if span := s.span.To.Sub(s.span.From); s.span.Duration < span-span/100 {
+			fmt.Fprintf(b, ", ran %s", shortDuration(s.span.Duration.Round(100*time.Millisecond)))
+		}
+		if n := len(s.span.Hosts); n > 0 {
+			fmt.Fprintf(b, ", %d host%s", n, plural(n))
+		}
+		b.WriteByte('\n')
+		if len(s.span.Hosts) < 2 {
+			continue
+		}
+		for i, h := range s.span.Hosts {
+			if i == 10 {
+				fmt.Fprintf(b, "          and %d more hosts\n", len(s.span.Hosts)-i)
+				break
+			}
+			fmt.Fprintf(b, "          host %s: %s\n", h.Host, formatSpan(h.Start, h.End, false))
+		}
+	}
+}
+
+// writeComparison writes c as a table: a header naming the metric and the
+// sides, then one block per series line, then a legend.
+func writeComparison(w io.Writer, c *compare.Comparison, j compare.Judge) error {
+	q := c.Query
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", q.Service, q.Metric)
 	if len(q.Tags) > 0 {
 		fmt.Fprintf(&b, " {%s}", formatTags(q.Tags))
 	}
-	if cmp.Unit > 0 {
-		fmt.Fprintf(&b, " (unit %s)", unitName(cmp.Unit))
+	if c.Unit > 0 {
+		fmt.Fprintf(&b, " (unit %s)", unitName(c.Unit))
 	}
 	b.WriteByte('\n')
-	for _, s := range sides {
-		what := "window"
-		if s.release != "" {
-			what = "release " + s.release
-		}
-		fmt.Fprintf(&b, "%-6s  %s, %s", s.name, what, formatSpan(s.from, s.to, true))
-		if s.hosts > 0 {
-			fmt.Fprintf(&b, ", %d host%s", s.hosts, plural(s.hosts))
-		}
-		b.WriteByte('\n')
-	}
+	writeSides(&b, c)
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return err
 	}
 
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	significant := false
-	for _, sc := range cmp.Series {
+	regressed := false
+	for _, l := range c.Series {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw)
 		switch {
-		case len(sc.Tags) > 0:
-			fmt.Fprintf(tw, "series {%s}, %d and %d intervals\n", formatTags(sc.Tags), sc.Before.Intervals, sc.After.Intervals)
+		case len(l.Tags) > 0:
+			fmt.Fprintf(tw, "series {%s}, %d and %d intervals\n", formatTags(l.Tags), l.Before.Intervals, l.After.Intervals)
 		case q.PerSeries:
-			fmt.Fprintf(tw, "series {}, %d and %d intervals\n", sc.Before.Intervals, sc.After.Intervals)
+			fmt.Fprintf(tw, "series {}, %d and %d intervals\n", l.Before.Intervals, l.After.Intervals)
 		default:
-			fmt.Fprintf(tw, "every matching series merged, %d and %d intervals\n", sc.Before.Intervals, sc.After.Intervals)
+			fmt.Fprintf(tw, "every matching series merged, %d and %d intervals\n", l.Before.Intervals, l.After.Intervals)
 		}
-		fmt.Fprintf(tw, "%-5s\t%s\t%s\tchange\trelative\t\n", "", sides[0].name, sides[1].name)
+		fmt.Fprintf(tw, "%-5s\t%s\t%s\tchange\trelative\tp-value\teffect\t  verdict\n", "", "before", "after")
+		var weak *compare.Change // a tested change that could not reach alpha
 		for _, f := range fields {
-			c, ok := sc.Changes[f]
+			ch, ok := l.Changes[f]
 			if !ok {
 				continue
 			}
-			bv, av := sc.Before.Value(f), sc.After.Value(f)
-			flag := ""
-			if c.Significant {
-				flag, significant = "  !!", true
+			bv, av := l.Before.Value(f), l.After.Value(f)
+			regressed = regressed || ch.Verdict == compare.Worse
+			if ch.Verdict != compare.Untested && compare.MinPValue(ch.BeforeValues, ch.AfterValues) > j.Alpha && weak == nil {
+				weak = &ch
 			}
-			fmt.Fprintf(tw, "%-5s\t%s\t%s\t%s\t%s\t%s\n", f,
-				formatValue(f, cmp.Unit, bv, false), formatValue(f, cmp.Unit, av, false),
-				formatValue(f, cmp.Unit, c.Abs, true), formatRel(bv, av, c.Rel), flag)
+			verdict := verdictText(ch)
+			if verdict != "" {
+				verdict = "  " + verdict
+			}
+			fmt.Fprintf(tw, "%-5s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f,
+				formatValue(f, c.Unit, bv, false), formatValue(f, c.Unit, av, false),
+				formatValue(f, c.Unit, ch.Abs, true), formatRel(bv, av, ch.Rel),
+				formatP(ch.PValue), formatEffect(ch.Effect), verdict)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if weak != nil {
+			fmt.Fprintf(w, "note: with %d and %d intervals a side, no p-value is below %s, above -alpha %v: nothing can be flagged; compare longer runs\n",
+				weak.BeforeValues, weak.AfterValues, formatP(compare.MinPValue(weak.BeforeValues, weak.AfterValues)), j.Alpha)
 		}
 	}
-	if len(cmp.Series) == 0 {
-		fmt.Fprintln(tw, "\nno series")
+	b.Reset()
+	if len(c.Series) == 0 {
+		b.WriteString("\nno series\n")
 	}
-	if significant {
-		fmt.Fprintln(tw, "\n!! the change stands out from the interval-to-interval noise of the before side")
+	b.WriteByte('\n')
+	writeLegend(&b, j, regressed)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeLegend explains the p-value, the effect and the verdicts.
+func writeLegend(b *strings.Builder, j compare.Judge, regressed bool) {
+	fmt.Fprintf(b, "p-value: Mann-Whitney U test of the per-interval values; effect: their median shift, relative to before\n")
+	fmt.Fprintf(b, "worse, better: p-value <= %v and |effect| >= %s; worse is higher values or a lower rate (a higher one for failures)\n",
+		j.Alpha, strings.TrimPrefix(formatEffect(j.MinEffect), "+"))
+	if regressed {
+		fmt.Fprintf(b, "!! a regression: vitals compare exits with status %d\n", exitRegressed)
 	}
-	return tw.Flush()
+}
+
+// verdictText is the verdict column: "worse !!", "better", or nothing.
+func verdictText(c compare.Change) string {
+	switch c.Verdict {
+	case compare.Worse:
+		return "worse !!"
+	case compare.Better:
+		return "better"
+	}
+	return ""
+}
+
+// formatP formats a p-value with two significant digits: 0.034, 1.1e-05;
+// "-" when untested.
+func formatP(p float64) string {
+	if math.IsNaN(p) {
+		return "-"
+	}
+	return strconv.FormatFloat(p, 'g', 2, 64)
+}
+
+// formatEffect formats an effect, a fraction, as a signed percentage:
+// "+101.0%"; "-" when untested.
+func formatEffect(e float64) string {
+	if math.IsNaN(e) || math.IsInf(e, 0) {
+		return "-"
+	}
+	s := strconv.FormatFloat(e*100, 'f', 1, 64) + "%"
+	if e >= 0 {
+		s = "+" + s
+	}
+	return s
 }
 
 // unitName names a unit of time as a duration's text does: ns, µs, ms, s.
@@ -201,18 +254,24 @@ func formatNumber(v float64) string {
 	return strconv.FormatFloat(v, 'f', decimals, 64)
 }
 
-// formatSpan formats [from, to]: "2026-05-01 10:00:01 – 10:00:06 UTC (5s)"
-// when long, else "10:00:01–10:00:06".
+// formatSpan formats [from, to]: "2026-05-01 10:00:01.3 – 10:00:06.8 UTC
+// (5.5s)" when long, else "10:00:01.3–10:00:06.8"; tenths of seconds are
+// shown unless both are whole seconds.
 func formatSpan(from, to time.Time, long bool) string {
 	from, to = from.UTC(), to.UTC()
+	clock := "15:04:05"
+	if from.Nanosecond() != 0 || to.Nanosecond() != 0 {
+		clock = "15:04:05.0"
+	}
 	if !long {
-		return from.Format("15:04:05") + "–" + to.Format("15:04:05")
+		return from.Format(clock) + "–" + to.Format(clock)
 	}
-	end := to.Format("15:04:05")
+	end := to.Format(clock)
 	if from.Format(time.DateOnly) != to.Format(time.DateOnly) {
-		end = to.Format(time.DateTime)
+		end = to.Format(time.DateOnly + " " + clock)
 	}
-	return fmt.Sprintf("%s – %s UTC (%s)", from.Format(time.DateTime), end, shortDuration(to.Sub(from).Round(time.Second)))
+	return fmt.Sprintf("%s – %s UTC (%s)", from.Format(time.DateOnly+" "+clock), end,
+		shortDuration(to.Sub(from).Round(100*time.Millisecond)))
 }
 
 // shortDuration formats d without zero trailing units: 1h, 5m, 1h30m, 6s.

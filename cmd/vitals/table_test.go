@@ -8,7 +8,6 @@ import (
 
 	"github.com/vitals-go/vitals/compare"
 	"github.com/vitals-go/vitals/metrics"
-	"github.com/vitals-go/vitals/pgreader"
 )
 
 func TestFormatValue(t *testing.T) {
@@ -59,41 +58,76 @@ func TestFormatRel(t *testing.T) {
 }
 
 // TestWriteComparison: a counter has count and rate rows only, per-series
-// blocks name their tags, and the columns line up.
+// blocks name their tags, the columns line up, a release with several
+// hosts lists their windows, and a regression is marked and explained.
 func TestWriteComparison(t *testing.T) {
 	from := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return from.Add(time.Duration(s * float64(time.Second))) }
+	untested := compare.Change{Abs: 3600, Rel: 1, PValue: math.NaN(), Effect: math.NaN()}
 	cmp := &compare.Comparison{
 		Query: compare.Query{Service: "alerts", Metric: "jobs.done", PerSeries: true,
-			Before: compare.Side{Release: "v41", From: from, To: from.Add(time.Hour)},
+			Before: compare.Side{Release: "v41", From: at(0.5), To: at(3600.5)},
 			After:  compare.Side{From: from.Add(2 * time.Hour), To: from.Add(3 * time.Hour)}},
+		Before: compare.Span{From: at(0.5), To: at(3600.5), Duration: 3000 * time.Second,
+			Hosts: []compare.Run{{Host: "web01", Start: at(0.5), End: at(3600.5)}, {Host: "web02", Start: at(600.5), End: at(3600)}}},
+		After: compare.Span{From: from.Add(2 * time.Hour), To: from.Add(3 * time.Hour), Duration: time.Hour},
 		Series: []compare.Line{{
 			Tags:   metrics.Tags{"queue": "base"},
 			Before: compare.Stats{Intervals: 360, Count: 3600, Rate: 1},
-			After:  compare.Stats{Intervals: 360, Count: 7200, Rate: 2},
+			After:  compare.Stats{Intervals: 360, Count: 7200, Rate: 0.5},
 			Changes: map[compare.Field]compare.Change{
-				compare.FieldCount: {Abs: 3600, Rel: 1, Significant: true},
-				compare.FieldRate:  {Abs: 1, Rel: 1},
+				compare.FieldCount: untested,
+				compare.FieldRate: {Abs: -0.5, Rel: -0.5, PValue: 1.2e-7, Effect: -0.498, BeforeValues: 359, AfterValues: 360,
+					WorseWhen: compare.WorseWhenLower, Verdict: compare.Worse, Significant: true},
 			},
 		}},
 	}
-	sides := describeSides(cmp, []pgreader.Release{{Version: "v41", Hosts: 3}})
 	var b strings.Builder
-	if err := writeComparison(&b, cmp, sides); err != nil {
+	if err := writeComparison(&b, cmp, compare.Judge{Alpha: 0.01, MinEffect: 0.1}); err != nil {
 		t.Fatal(err)
 	}
 	want := `alerts jobs.done
-before  release v41, 2026-05-01 10:00:00 – 11:00:00 UTC (1h), 3 hosts
+before  release v41, 2026-05-01 10:00:00.5 – 11:00:00.5 UTC (1h), ran 50m, 2 hosts
+          host web01: 10:00:00.5–11:00:00.5
+          host web02: 10:10:00.5–11:00:00.0
 after   window, 2026-05-01 12:00:00 – 13:00:00 UTC (1h)
 
 series {queue=base}, 360 and 360 intervals
-         before  after  change  relative
-  count    3600   7200   +3600   +100.0%  !!
-  rate      1/s    2/s    +1/s   +100.0%
+         before     after     change  relative  p-value  effect  verdict
+  count    3600      7200      +3600   +100.0%        -       -
+  rate      1/s  0.5000/s  -0.5000/s    -50.0%  1.2e-07  -49.8%  worse !!
 
-!! the change stands out from the interval-to-interval noise of the before side
+p-value: Mann-Whitney U test of the per-interval values; effect: their median shift, relative to before
+worse, better: p-value <= 0.01 and |effect| >= 10.0%; worse is higher values or a lower rate (a higher one for failures)
+!! a regression: vitals compare exits with status 3
 `
 	if got := b.String(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+
+	// Five intervals a side cannot reach alpha 0.005.
+	ch := cmp.Series[0].Changes[compare.FieldRate]
+	ch.BeforeValues, ch.AfterValues = 5, 5
+	cmp.Series[0].Changes[compare.FieldRate] = ch
+	b.Reset()
+	if err := writeComparison(&b, cmp, compare.Judge{Alpha: 0.005, MinEffect: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	if note := "note: with 5 and 5 intervals a side, no p-value is below 0.0079, above -alpha 0.005"; !strings.Contains(b.String(), note) {
+		t.Errorf("no %q in:\n%s", note, b.String())
+	}
+}
+
+func TestFormatP(t *testing.T) {
+	for p, want := range map[float64]string{math.NaN(): "-", 1: "1", 0.0342: "0.034", 1.0825e-5: "1.1e-05", 0.5: "0.5"} {
+		if got := formatP(p); got != want {
+			t.Errorf("formatP(%v) = %q, want %q", p, got, want)
+		}
+	}
+	for e, want := range map[float64]string{math.NaN(): "-", 1.006: "+100.6%", -0.2: "-20.0%", 0: "+0.0%"} {
+		if got := formatEffect(e); got != want {
+			t.Errorf("formatEffect(%v) = %q, want %q", e, got, want)
+		}
 	}
 }
 
