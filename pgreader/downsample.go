@@ -14,7 +14,7 @@ import (
 
 // rangeScalarSQL computes every column but the quantiles, per step, from
 // the points. Its arguments: $1 the series ids, $2 the step, $3 From, $4
-// To, $5 the start of the first step (see stepOrigin). The first %s is
+// To, $5 the start of the first step (see window). The first %s is
 // the gauge aggregate, the second the points table.
 //
 // The inner query reduces each series over each step; it groups by

@@ -33,12 +33,12 @@ type RangeQuery struct {
 
 	// Step is the width of a point: rows are grouped by
 	// date_bin(Step, ts, origin), so steps start at origin, origin+Step,
-	// ..., where origin is From, truncated to the UTC hour when Step is a
-	// whole number of hours and to the minute when it is a whole number of
-	// minutes (the first step then starts before From, and holds the rows
-	// from From on). So steps hold whole rollup rows (see "Resolution" in
-	// the package documentation). It must be a whole number of
-	// microseconds. 0 chooses the smallest of 1s, 2s, 5s, 10s, 15s, 30s,
+	// and so on. origin is From, except for a Step of whole minutes: then
+	// the range is widened to whole minutes (From truncated to the UTC
+	// minute, To rounded up to it), and origin is From truncated to the UTC
+	// hour when Step is a whole number of hours, to the minute otherwise.
+	// So such steps hold whole rollup rows (see "Resolution" in the package
+	// documentation). It must be a whole number of microseconds. 0 chooses the smallest of 1s, 2s, 5s, 10s, 15s, 30s,
 	// 1m, 2m, 5m, 10m, 15m, 30m, 1h, 2h, 3h, 6h, 12h, 24h, or else a whole
 	// number of days, that yields at most MaxPoints steps.
 	Step time.Duration
@@ -133,29 +133,34 @@ func (r *Reader) Range(ctx context.Context, q RangeQuery) ([]RangePoint, error) 
 	if err != nil {
 		return nil, err
 	}
-	levels, err := r.levels(ctx, tx)
+	levels, today, err := r.levels(ctx, tx)
 	if err != nil {
 		return nil, fmt.Errorf("pgreader: range: read the rollup state: %w", err)
 	}
 	interval := pgtype.Interval{Microseconds: step.Microseconds(), Valid: true}
-	origin := stepOrigin(q.From, step)
-	var args []any
-	var scalarSQL, bucketSQL string
-	if p := split(q.From, q.To, step, levels); p.rollups() {
-		args = append([]any{ids, interval, origin}, p.args()...)
-		scalarSQL, bucketSQL = r.rollupScalarSQL(rollupGaugeAggregates[q.Aggregate]), r.rollupBucketSQL()
-	} else {
-		args = []any{ids, interval, q.From, q.To, origin}
-		scalarSQL, bucketSQL = r.pointsRangeSQL(agg)
+	from, to, origin := window(q.From, q.To, step)
+	p := split(from, to, step, levels)
+	p.today = today
+	if !p.rollups() {
+		args := []any{ids, interval, from, to, origin}
+		scalarSQL, bucketSQL := r.pointsRangeSQL(agg)
+		points, quants, err := r.rangeScalars(ctx, tx, scalarSQL, args, q.From.Location())
+		if err == nil && len(points) > 0 {
+			err = r.rangeQuantiles(ctx, tx, bucketSQL, args, points, quants)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("pgreader: range: %w", err)
+		}
+		return points, nil
 	}
-	points, quants, err := r.rangeScalars(ctx, tx, scalarSQL, args, q.From.Location())
+	head := []any{ids, interval, origin}
+	scalarSQL, args := r.rollupScalarSQL(p, rollupGaugeAggregates[q.Aggregate])
+	points, quants, err := r.rangeScalars(ctx, tx, scalarSQL, append(head, args...), q.From.Location())
+	if err == nil && len(points) > 0 {
+		bucketSQL, args := r.rollupBucketSQL(p)
+		err = r.rollupQuantiles(ctx, tx, bucketSQL, append(head, args...), points, quants)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("pgreader: range: %w", err)
-	}
-	if len(points) == 0 {
-		return nil, nil
-	}
-	if err := r.rangeQuantiles(ctx, tx, bucketSQL, args, points, quants); err != nil {
 		return nil, fmt.Errorf("pgreader: range: %w", err)
 	}
 	return points, nil
@@ -196,7 +201,8 @@ func (q RangeQuery) plan() (time.Duration, string, error) {
 	if step == 0 {
 		return planStep(q.From, q.To, maxPoints), agg, nil
 	}
-	if n := stepCount(q.To.Sub(stepOrigin(q.From, step)), step); n > int64(maxPoints) {
+	_, to, origin := window(q.From, q.To, step)
+	if n := stepCount(to.Sub(origin), step); n > int64(maxPoints) {
 		return 0, "", invalid("Step %v makes %d points over %v, more than MaxPoints (%d)", step, n, q.To.Sub(q.From), maxPoints)
 	}
 	return step, agg, nil

@@ -170,12 +170,12 @@ func TestRangeTimerAcrossHosts(t *testing.T) {
 		t.Errorf("one 90 s step = %+v; want Total 113, Count 13, Sum 3890, Min 10, Max 1000", got)
 	}
 
-	// Steps of whole minutes start at whole minutes: from base (30 s before
-	// midnight), [23:59, 00:00) holds [base, midnight), and [00:00, 00:01)
-	// the rest.
+	// Steps of whole minutes cover whole minutes: from base (30 s before
+	// midnight) to base+60s, [23:59, 00:00) holds a@-10 too, and
+	// [00:00, 00:01) a@60 too.
 	got = mustRange(t, r, e, RangeQuery{Name: "api.latency", Tags: map[string]string{"service": "api"}, From: base, To: at(60), Step: time.Minute})
-	if len(got) != 2 || !got[0].Time.Equal(base.Add(-30*time.Second)) || got[0].Count != 7 || !got[1].Time.Equal(at(30)) || got[1].Count != 6 {
-		t.Errorf("1 min steps = %+v; want Count 7 at 23:59 and 6 at 00:00", got)
+	if len(got) != 2 || !got[0].Time.Equal(at(-30)) || got[0].Count != 8 || !got[1].Time.Equal(at(30)) || got[1].Count != 7 {
+		t.Errorf("1 min steps = %+v; want Count 8 at 23:59 and 7 at 00:00", got)
 	}
 
 	// Steps start at From: from base+10s, [10, 40) holds a@10, b@15, a@30,

@@ -45,26 +45,16 @@ func alignment(step time.Duration) time.Duration {
 	return 0
 }
 
-// stepOrigin returns where the steps of width step over a range from from
-// start: from, truncated to alignment(step) (whole UTC minutes or hours).
-func stepOrigin(from time.Time, step time.Duration) time.Time {
-	if a := alignment(step); a > 0 {
-		return from.Truncate(a)
-	}
-	return from
-}
-
 // planStep returns the smallest step that chooseStep offers which cuts
-// [from, to), its steps starting at stepOrigin, into at most maxPoints
-// (>= 1) steps.
+// [from, to), widened by window, into at most maxPoints (>= 1) steps.
 func planStep(from, to time.Time, maxPoints int) time.Duration {
 	span := to.Sub(from)
 	for {
 		step := chooseStep(span, maxPoints)
-		origin := stepOrigin(from, step)
-		if stepCount(to.Sub(origin), step) <= int64(maxPoints) {
+		_, wto, origin := window(from, to, step)
+		if stepCount(wto.Sub(origin), step) <= int64(maxPoints) {
 			return step
 		}
-		span = to.Sub(origin) // a longer span: a step at least as long
+		span = wto.Sub(origin) // a longer span: a step at least as long
 	}
 }

@@ -181,14 +181,16 @@ type rollRow struct {
 	points, valueCount, ratePoints                     int32
 	idx                                                []int32
 	cnt                                                []int64
+	packed                                             []byte // the buckets column
 }
 
-// rawRows reads every point of the schema, by series name and time.
+// rawRows reads every point of the schema, raw or compacted, by series
+// name and time.
 func (rt *rollupTester) rawRows(t *testing.T) []rawRow {
 	t.Helper()
 	rows, err := rt.pool.Query(xpCtx(t), `SELECT s.name, p.ts, p.total, p.count, p.sum, p.min, p.max, p.value, p.mean, p.stddev,
 		p.p50, p.p75, p.p95, p.p99, p.p999, p.rate1, p.rate5, p.rate15, p.rate_mean, p.bucket_idx, p.bucket_cnt
-		FROM `+rt.n.Points+` p JOIN `+rt.n.Series+` s ON s.id = p.series_id ORDER BY 1, 2`)
+		FROM `+rt.n.PointsAll+` p JOIN `+rt.n.Series+` s ON s.id = p.series_id ORDER BY 1, 2`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +213,7 @@ func (rt *rollupTester) rollRows(t *testing.T, table string) []rollRow {
 	rows, err := rt.pool.Query(xpCtx(t), `SELECT s.name, r.ts, r.total, r.count, r.sum, r.min, r.max, r.bucket_min, r.bucket_max,
 		r.sum_sq_dev, r.sum_sq_mean, r.value, r.value_sum, r.value_min, r.value_max, r.rate1, r.rate5, r.rate15, r.rate_mean,
 		r.nobucket_p50, r.nobucket_p75, r.nobucket_p95, r.nobucket_p99, r.nobucket_p999, r.points, r.value_count, r.rate_points,
-		r.bucket_idx, r.bucket_cnt
+		r.bucket_idx, r.bucket_cnt, r.buckets
 		FROM `+table+` r JOIN `+rt.n.Series+` s ON s.id = r.series_id ORDER BY 1, 2`)
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +223,7 @@ func (rt *rollupTester) rollRows(t *testing.T, table string) []rollRow {
 	_, err = pgx.ForEachRow(rows, []any{&r.name, &r.ts, &r.total, &r.count, &r.sum, &r.min, &r.max, &r.bucketMin, &r.bucketMax,
 		&r.sqDev, &r.sqMean, &r.value, &r.valueSum, &r.valueMin, &r.valueMax, &r.rate1, &r.rate5, &r.rate15, &r.rateMean,
 		&r.noBucket[0], &r.noBucket[1], &r.noBucket[2], &r.noBucket[3], &r.noBucket[4], &r.points, &r.valueCount, &r.ratePoints,
-		&r.idx, &r.cnt}, func() error {
+		&r.idx, &r.cnt, &r.packed}, func() error {
 		out = append(out, r)
 		return nil
 	})
@@ -337,6 +339,12 @@ func checkRollRows(t *testing.T, label string, got, want []rollRow) {
 		}
 		if !slices.Equal(g.idx, w.idx) || !slices.Equal(g.cnt, w.cnt) {
 			t.Errorf("%s: buckets %v %v, want %v %v", at(), g.idx, g.cnt, w.idx, w.cnt)
+		}
+		var idx []int32
+		var cnt []int64
+		err := pgschema.ForEachPackedBucket(g.packed, func(i int32, c int64) { idx, cnt = append(idx, i), append(cnt, c) })
+		if err != nil || !slices.Equal(idx, g.idx) || !slices.Equal(cnt, g.cnt) {
+			t.Errorf("%s: packed buckets %v %v (%v), arrays %v %v", at(), idx, cnt, err, g.idx, g.cnt)
 		}
 	}
 }

@@ -11,49 +11,79 @@ import (
 // (series_id, ts), one per series, so that the cost of rolling up a minute
 // does not grow with the size of the day's partition. The ids are those of
 // the series with points in the day (rollupIDsSQL), found by skipping
-// through the same index.
+// through the same index. The points of a range, always within one UTC
+// day $4, are those of vitals_points and of that day's blocks
+// (rollupPointsSQL): a day may have been compacted before it was rolled
+// up.
 
-// rollupIDsSQL lists the ids of the series with points in [$1, $2) of src,
-// ascending: a loose index scan, one descent of the primary key per series.
-func rollupIDsSQL(src string) string {
+// rollupIDsSQL lists the ids of the series with points in the UTC day
+// [$1, $2), ascending: in vitals_points by a loose index scan, one descent
+// of the primary key per series, and in the day's blocks.
+func rollupIDsSQL(n pgschema.Names) string {
 	return `WITH RECURSIVE ids(id) AS (
-	(SELECT series_id FROM ` + src + ` WHERE ts >= $1 AND ts < $2 ORDER BY series_id LIMIT 1)
+	(SELECT series_id FROM ` + n.Points + ` WHERE ts >= $1 AND ts < $2 ORDER BY series_id LIMIT 1)
 	UNION ALL
-	SELECT (SELECT series_id FROM ` + src + ` WHERE series_id > ids.id AND ts >= $1 AND ts < $2 ORDER BY series_id LIMIT 1)
+	SELECT (SELECT series_id FROM ` + n.Points + ` WHERE series_id > ids.id AND ts >= $1 AND ts < $2 ORDER BY series_id LIMIT 1)
 	FROM ids WHERE ids.id IS NOT NULL
 )
-SELECT coalesce(array_agg(id), '{}') FROM ids WHERE id IS NOT NULL`
+SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM (
+	SELECT id FROM ids WHERE id IS NOT NULL
+	UNION
+	SELECT series_id FROM ` + n.Blocks + ` WHERE block_start = $1
+) AS u`
 }
 
-// rollupSQL merges the rows of src (vitals_points when fromPoints, else a
-// rollup table) of the series $1 in [$2, $3) into one row per series and
-// UTC unit ("minute" or "hour") in dst, replacing the rows already there.
-// The scalar columns and the buckets are computed by two scans of the
-// source: the buckets are unnested, their counts summed per index, and
-// aggregated back into arrays in index order, as metrics.Merger merges
-// them.
-func rollupSQL(dst, src, unit string, fromPoints bool) string {
-	rows := "SELECT series_id, ts, " + pgschema.RollupColumnList("") + ", bucket_idx, bucket_cnt FROM " + src
-	if fromPoints {
-		rows = "SELECT series_id, ts, " + pgschema.RollupSelect(func(c pgschema.RollupColumn) string { return c.FromPoint }) +
-			", bucket_idx, bucket_cnt FROM " + src
-	}
-	rows += " WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3"
+// rollupPointsSQL selects the points of the series $1 in [$2, $3), within
+// the UTC day $4: the rows of vitals_points and the points of the day's
+// blocks, which vitals_points_all cannot select by day.
+func rollupPointsSQL(n pgschema.Names) string {
+	cols := strings.Join(pointColumnNames, ", ")
+	return "SELECT " + cols + " FROM " + n.Points + " WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3\n\tUNION ALL\n\t" +
+		"SELECT " + cols + " FROM (" + blockPointsSQL(n, "b.series_id = ANY($1) AND b.block_start = $4") + ") AS bp(" + cols + ")" +
+		" WHERE ts >= $2 AND ts < $3"
+}
+
+// rollupMinutesSQL rolls the points of the series $1 in [$2, $3), within
+// the UTC day $4, up into vitals_rollup_1m.
+func rollupMinutesSQL(n pgschema.Names) string {
+	rows := "SELECT series_id, ts, " + pgschema.RollupSelect(func(c pgschema.RollupColumn) string { return c.FromPoint }) +
+		", bucket_idx, bucket_cnt FROM (" + rollupPointsSQL(n) + ") AS src"
+	return rollupSQL(n.Rollups().M1, rows, "minute")
+}
+
+// rollupHoursSQL rolls the minutes of the series $1 in [$2, $3) up into
+// vitals_rollup_1h.
+func rollupHoursSQL(n pgschema.Names) string {
+	r := n.Rollups()
+	rows := "SELECT series_id, ts, " + pgschema.RollupColumnList("") + ", bucket_idx, bucket_cnt FROM " + r.M1 +
+		" WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3"
+	return rollupSQL(r.H1, rows, "hour")
+}
+
+// rollupSQL merges rows, rollup rows (series_id, ts, the rollup columns,
+// bucket_idx and bucket_cnt), into one row per series and UTC unit
+// ("minute" or "hour") in dst, replacing the rows already there. The
+// scalar columns and the buckets are computed by two scans of the source:
+// the buckets are unnested, their counts summed per index, and aggregated
+// back into arrays in index order, as metrics.Merger merges them, and
+// packed (pgschema.PackBucketsSQL).
+func rollupSQL(dst, rows, unit string) string {
 	bin := "date_trunc('" + unit + "', ts, 'UTC')"
 	var set []string
 	for _, c := range pgschema.RollupColumns {
 		set = append(set, c.Name+" = EXCLUDED."+c.Name)
 	}
-	set = append(set, "bucket_idx = EXCLUDED.bucket_idx", "bucket_cnt = EXCLUDED.bucket_cnt")
-	return `INSERT INTO ` + dst + ` (series_id, ts, ` + pgschema.RollupColumnList("") + `, bucket_idx, bucket_cnt)
-SELECT s.series_id, s.bin, ` + pgschema.RollupColumnList("s.") + `, b.idx, b.cnt
+	set = append(set, "bucket_idx = EXCLUDED.bucket_idx", "bucket_cnt = EXCLUDED.bucket_cnt", "buckets = EXCLUDED.buckets")
+	return `INSERT INTO ` + dst + ` (series_id, ts, ` + pgschema.RollupColumnList("") + `, bucket_idx, bucket_cnt, buckets)
+SELECT s.series_id, s.bin, ` + pgschema.RollupColumnList("s.") + `, b.idx, b.cnt, b.packed
 FROM (
 	SELECT series_id, ` + bin + ` AS bin, ` + pgschema.RollupSelect(func(c pgschema.RollupColumn) string { return c.Merge }) + `
 	FROM (` + rows + `) AS p
 	GROUP BY 1, 2
 ) AS s
 LEFT JOIN (
-	SELECT series_id, bin, array_agg(idx ORDER BY idx) AS idx, array_agg(cnt ORDER BY idx) AS cnt
+	SELECT series_id, bin, array_agg(idx ORDER BY idx) AS idx, array_agg(cnt ORDER BY idx) AS cnt,
+		` + pgschema.PackBucketsSQL("idx", "cnt") + ` AS packed
 	FROM (
 		SELECT p.series_id, date_trunc('` + unit + `', p.ts, 'UTC') AS bin, b.idx, sum(b.cnt)::bigint AS cnt
 		FROM (` + rows + `) AS p
@@ -71,17 +101,18 @@ func rollupDeleteSQL(table string) string {
 	return "DELETE FROM " + table + " WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3"
 }
 
-// rollupCheckSQL lists the minutes of [$2, $3) whose number of points of
-// the series $1 differs from the number vitals_rollup_1m holds for them:
-// the minutes that received points after they were rolled up.
-func rollupCheckSQL(points, minutes string) string {
+// rollupCheckSQL lists the minutes of [$2, $3), within the UTC day $4,
+// whose number of points of the series $1 differs from the number
+// vitals_rollup_1m holds for them: the minutes that received points after
+// they were rolled up.
+func rollupCheckSQL(n pgschema.Names) string {
 	return `SELECT coalesce(p.m, r.m) FROM (
 	SELECT date_trunc('minute', ts, 'UTC') AS m, count(*) AS n
-	FROM ` + points + ` WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3 GROUP BY 1
+	FROM (` + rollupPointsSQL(n) + `) AS src GROUP BY 1
 ) AS p
 FULL JOIN (
 	SELECT ts AS m, sum(points) AS n
-	FROM ` + minutes + ` WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3 GROUP BY 1
+	FROM ` + n.Rollups().M1 + ` WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3 GROUP BY 1
 ) AS r ON r.m = p.m
 WHERE p.n IS DISTINCT FROM r.n
 ORDER BY 1`

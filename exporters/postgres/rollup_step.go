@@ -106,7 +106,7 @@ func (s *rollupStep) seriesOf(ctx context.Context, tx pgx.Tx, day time.Time) ([]
 		return ids, nil
 	}
 	var ids []int64
-	if err := tx.QueryRow(ctx, rollupIDsSQL(s.r.n.Points), day, day.AddDate(0, 0, 1)).Scan(&ids); err != nil {
+	if err := tx.QueryRow(ctx, rollupIDsSQL(s.r.n), day, day.AddDate(0, 0, 1)).Scan(&ids); err != nil {
 		return nil, fmt.Errorf("list the series of %s: %w", day.Format(time.DateOnly), err)
 	}
 	s.ids[day] = ids
@@ -116,22 +116,21 @@ func (s *rollupStep) seriesOf(ctx context.Context, tx pgx.Tx, day time.Time) ([]
 // rollMinutes rolls up the points of todo into vitals_rollup_1m, first
 // deleting the rows there when again.
 func (s *rollupStep) rollMinutes(ctx context.Context, tx pgx.Tx, todo span, again bool) error {
-	r := s.r
-	return s.roll(ctx, tx, todo, again, r.r.M1, rollupSQL(r.r.M1, r.n.Points, "minute", true))
+	return s.roll(ctx, tx, todo, again, s.r.r.M1, rollupMinutesSQL(s.r.n), true)
 }
 
 // rollHours rolls up the minutes of todo into vitals_rollup_1h, first
 // deleting the rows there when again.
 func (s *rollupStep) rollHours(ctx context.Context, tx pgx.Tx, todo span, again bool) error {
-	r := s.r
-	return s.roll(ctx, tx, todo, again, r.r.H1, rollupSQL(r.r.H1, r.r.M1, "hour", false))
+	return s.roll(ctx, tx, todo, again, s.r.r.H1, rollupHoursSQL(s.r.n), false)
 }
 
 // roll runs sql over todo, day by day, for the series with points that
-// day.
-func (s *rollupStep) roll(ctx context.Context, tx pgx.Tx, todo span, again bool, dst, sql string) error {
+// day; sql takes the day as $4 when withDay.
+func (s *rollupStep) roll(ctx context.Context, tx pgx.Tx, todo span, again bool, dst, sql string, withDay bool) error {
 	for _, part := range todo.byDay() {
-		ids, err := s.seriesOf(ctx, tx, dayOf(part.from))
+		day := dayOf(part.from)
+		ids, err := s.seriesOf(ctx, tx, day)
 		if err != nil {
 			return err
 		}
@@ -143,7 +142,11 @@ func (s *rollupStep) roll(ctx context.Context, tx pgx.Tx, todo span, again bool,
 				return fmt.Errorf("clear %s [%s, %s): %w", dst, part.from.UTC().Format(time.RFC3339), part.to.UTC().Format(time.RFC3339), err)
 			}
 		}
-		if _, err := tx.Exec(ctx, sql, ids, part.from, part.to); err != nil {
+		args := []any{ids, part.from, part.to}
+		if withDay {
+			args = append(args, day)
+		}
+		if _, err := tx.Exec(ctx, sql, args...); err != nil {
 			return fmt.Errorf("roll up %s [%s, %s): %w", dst, part.from.UTC().Format(time.RFC3339), part.to.UTC().Format(time.RFC3339), err)
 		}
 	}
@@ -164,7 +167,7 @@ func (s *rollupStep) recheck(ctx context.Context, tx pgx.Tx, st rollupState) err
 		if len(ids) == 0 {
 			continue
 		}
-		rows, err := tx.Query(ctx, rollupCheckSQL(r.n.Points, r.r.M1), ids, part.from, part.to)
+		rows, err := tx.Query(ctx, rollupCheckSQL(r.n), ids, part.from, part.to, dayOf(part.from))
 		if err != nil {
 			return fmt.Errorf("check for late points: %w", err)
 		}

@@ -275,3 +275,26 @@ func TestExporterRollsUp(t *testing.T) {
 		}
 	}
 }
+
+// TestRollupCompactedDay rolls up a day that was compacted into blocks
+// before, and late points written to it afterwards.
+func TestRollupCompactedDay(t *testing.T) {
+	t.Parallel()
+	rt := newRollupTester(t)
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -2)
+	for i := range 180 {
+		rt.export(t, day.Add(20*time.Hour+time.Duration(i)*20*time.Second), mixSeries(i)...)
+	}
+	if st, err := rt.e.Compact(xpCtx(t), day); err != nil || st.Points == 0 {
+		t.Fatalf("Compact: %+v, %v", st, err)
+	}
+	rt.export(t, day.Add(20*time.Hour+5*time.Second), mixSeries(500)...) // raw, beside the blocks
+	rt.maintain(t, time.Now())
+	if m, _ := rt.state(t); m.from.After(day) {
+		t.Fatalf("minutes %v, want from %v", m, day)
+	}
+	rt.checkRollups(t, "compacted")
+	if n := len(rt.rollRows(t, rt.n.Rollups().M1)); n != 5*60 {
+		t.Errorf("%d minute rows, want 300 (5 series, 60 minutes)", n)
+	}
+}

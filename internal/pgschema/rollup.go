@@ -1,6 +1,8 @@
 package pgschema
 
 import (
+	"encoding/binary"
+	"errors"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -137,4 +139,33 @@ func RollupMerge(name string) string {
 		}
 	}
 	return ""
+}
+
+// PackedBucketSize is the size of one bucket in the buckets column of the
+// rollup tables: its index (int4) then its count (int8), big-endian.
+const PackedBucketSize = 12
+
+// PackBucketsSQL returns the aggregate that packs the buckets (idx, cnt)
+// of its rows, in index order, into the buckets column of the rollup
+// tables: the bytes of bucket_idx and bucket_cnt side by side, which a
+// reader receives as they are stored, without the per-element work of
+// sending an array.
+func PackBucketsSQL(idx, cnt string) string {
+	return "string_agg(int4send(" + idx + ") || int8send(" + cnt + "), ''::bytea ORDER BY " + idx + ")"
+}
+
+// ErrPackedBuckets is returned by ForEachPackedBucket for bytes that are
+// not whole buckets.
+var ErrPackedBuckets = errors.New("pgschema: packed buckets are not a whole number of 12-byte buckets")
+
+// ForEachPackedBucket calls f with the index and count of each bucket of
+// packed (see PackBucketsSQL), in order.
+func ForEachPackedBucket(packed []byte, f func(idx int32, cnt int64)) error {
+	if len(packed)%PackedBucketSize != 0 {
+		return ErrPackedBuckets
+	}
+	for b := packed; len(b) > 0; b = b[PackedBucketSize:] {
+		f(int32(binary.BigEndian.Uint32(b)), int64(binary.BigEndian.Uint64(b[4:])))
+	}
+	return nil
 }

@@ -1,6 +1,10 @@
 package pgschema
 
-import "testing"
+import (
+	"errors"
+	"slices"
+	"testing"
+)
 
 // TestRollupColumns: every column has an expression for a point and one
 // for a merge, and RollupMerge finds them.
@@ -17,5 +21,20 @@ func TestRollupColumns(t *testing.T) {
 	}
 	if RollupMerge("nope") != "" {
 		t.Errorf("RollupMerge of an unknown column is not empty")
+	}
+}
+
+func TestForEachPackedBucket(t *testing.T) {
+	packed := []byte{0, 0, 0, 35, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 8, 0xbf, 0, 0, 0, 1, 0, 0, 0, 0}
+	var idx []int32
+	var cnt []int64
+	if err := ForEachPackedBucket(packed, func(i int32, c int64) { idx, cnt = append(idx, i), append(cnt, c) }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(idx, []int32{35, 2239}) || !slices.Equal(cnt, []int64{7, 1 << 32}) {
+		t.Errorf("buckets %v %v", idx, cnt)
+	}
+	if err := ForEachPackedBucket(packed[:13], func(int32, int64) {}); !errors.Is(err, ErrPackedBuckets) {
+		t.Errorf("13 bytes: %v", err)
 	}
 }
