@@ -29,9 +29,10 @@ func sortPoints(pts []blockPoint) []blockPoint {
 // without repeats, all within the day, and not empty.
 //
 // What compresses is encoded so: the times as runs of a common step; total
-// as differences from the previous point's (counters grow slowly); the
-// buckets of all points concatenated, in the narrowest integer type that
-// holds them. A column NULL at every point is NULL.
+// as differences from the previous point's (counters grow slowly); mean
+// not at all when it is sum / count; the buckets of all points
+// concatenated, in the narrowest integer type that holds them. A column
+// NULL at every point is NULL.
 func encodeBlock(id, start int64, pts []blockPoint) []any {
 	step, runStart, runLen := encodeTimes(start, pts)
 	row := []any{id, pgEpoch.Add(time.Duration(start) * time.Microsecond), int32(len(pts)), step, runStart, runLen}
@@ -41,9 +42,38 @@ func encodeBlock(id, start int64, pts []blockPoint) []any {
 		row = append(row, intColumn(pts, c))
 	}
 	for c := range numFloats {
-		row = append(row, floatColumn(pts, c))
+		switch {
+		case c == colMean && meanDerived(pts):
+			row = append(row, nil, true)
+		case c == colMean:
+			row = append(row, floatColumn(pts, c), false)
+		default:
+			row = append(row, floatColumn(pts, c))
+		}
 	}
 	return append(row, encodeBuckets(pts)...)
+}
+
+// meanDerived reports whether every point's mean is what the exporter
+// writes, sum / count, or NULL where count is NULL or 0, and some point
+// has a mean: the block then leaves the means out (see
+// vitals_blocks.mean_derived).
+func meanDerived(pts []blockPoint) bool {
+	some := false
+	for _, p := range pts {
+		if p.intNull[colCount] || p.ints[colCount] == 0 {
+			if !p.floatNull[colMean] {
+				return false
+			}
+			continue
+		}
+		if p.intNull[colSum] || p.floatNull[colMean] ||
+			math.Float64bits(p.floats[colMean]) != math.Float64bits(float64(p.ints[colSum])/float64(p.ints[colCount])) {
+			return false
+		}
+		some = true
+	}
+	return some
 }
 
 // encodeTimes returns the points' times as runs: the most frequent

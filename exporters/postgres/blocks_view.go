@@ -26,14 +26,19 @@ func pointsAllSQL(n pgschema.Names) string {
 // copies each bucket array out of TOAST once (a lateral subquery that is
 // not flattened, OFFSET 0), so that the per-point slices do not each
 // decompress the whole array; p unnests the per-point arrays side by side
-// (ROWS FROM pads those that are NULL with NULLs) and sums total_delta and
-// bucket_len along the points.
+// (ROWS FROM pads those that are NULL with NULLs), sums total_delta and
+// bucket_len along the points, and computes mean if it was left out.
 func blockPointsSQL(n pgschema.Names, where string) string {
 	sel := []string{"u.ts", "CASE WHEN u.total_delta IS NOT NULL THEN (sum(u.total_delta) OVER w)::bigint ELSE u.total END AS total"}
 	from := []string{"unnest(d.ts)", "unnest(b.total)", "unnest(b.total_delta)"}
 	names := []string{"ts", "total", "total_delta"}
 	for _, c := range pointColumnNames[3:19] {
-		sel = append(sel, "u."+c)
+		if c == "mean" {
+			sel = append(sel, "CASE WHEN b.mean_derived THEN CASE WHEN u.count <> 0 "+
+				"THEN u.sum::double precision / u.count::double precision END ELSE u.mean END AS mean")
+		} else {
+			sel = append(sel, "u."+c)
+		}
 		from = append(from, "unnest(b."+c+")")
 		names = append(names, c)
 	}
