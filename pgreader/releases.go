@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Release is one version of a service, as the exporters of its processes
@@ -15,6 +16,10 @@ type Release struct {
 	// FirstStart and LastStart are the start times of the first and the
 	// last process of the version that recorded itself.
 	FirstStart, LastStart time.Time
+	// LastExport is the time of the last export of any of its processes
+	// (the final flush of the last to shut down); zero when none recorded
+	// one (rows of an exporter older than vitals_releases.last_export).
+	LastExport time.Time
 	// Hosts is the number of distinct hosts that ran the version.
 	Hosts int
 }
@@ -39,8 +44,10 @@ func (r *Reader) Releases(ctx context.Context, service string) ([]Release, error
 
 // releases reads the releases of service through db.
 func (r *Reader) releases(ctx context.Context, db querier, service string) ([]Release, error) {
-	rows, err := db.Query(ctx, `SELECT version, min(started_at), max(started_at), count(DISTINCT host)
-		FROM `+r.n.Releases+`
+	// last_export is read through to_jsonb, as in runsSQL.
+	rows, err := db.Query(ctx, `SELECT version, min(started_at), max(started_at),
+			max((to_jsonb(r) ->> 'last_export')::timestamptz), count(DISTINCT host)
+		FROM `+r.n.Releases+` AS r
 		WHERE service = $1
 		GROUP BY version
 		ORDER BY min(started_at), version`, service)
@@ -49,7 +56,11 @@ func (r *Reader) releases(ctx context.Context, db querier, service string) ([]Re
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Release, error) {
 		rel := Release{Service: service}
-		err := row.Scan(&rel.Version, &rel.FirstStart, &rel.LastStart, &rel.Hosts)
+		var last pgtype.Timestamptz
+		err := row.Scan(&rel.Version, &rel.FirstStart, &rel.LastStart, &last, &rel.Hosts)
+		if last.Valid {
+			rel.LastExport = last.Time
+		}
 		return rel, err
 	})
 }

@@ -12,7 +12,8 @@ import (
 
 // TestRuns reads the runs of a release from vitals_releases, the last
 // export NULL for a process that recorded none, and from a schema that an
-// exporter without migration 6 created, which has no last_export column.
+// exporter without migration 6 created, which has no last_export column;
+// and Releases' LastExport.
 func TestRuns(t *testing.T) {
 	t.Parallel()
 	e := newRDEnv(t)
@@ -54,6 +55,9 @@ func TestRuns(t *testing.T) {
 	if got := runs(); !slices.Equal(got, want) {
 		t.Errorf("Runs = %v, want %v", got, want)
 	}
+	if rels, err := r.Releases(e.ctx, "api"); err != nil || len(rels) != 2 || !rels[0].LastExport.Equal(at(25)) || !rels[1].LastExport.Equal(at(100)) {
+		t.Errorf("Releases = %+v, %v; want v1 last exporting at %v, v2 at %v", rels, err, at(25), at(100))
+	}
 	if _, err := e.pool.Exec(e.ctx, "ALTER TABLE "+e.n.Releases+" DROP COLUMN last_export"); err != nil {
 		t.Fatal(err)
 	}
@@ -62,5 +66,8 @@ func TestRuns(t *testing.T) {
 	}
 	if got := runs(); !slices.Equal(got, want) {
 		t.Errorf("without last_export: Runs = %v, want %v", got, want)
+	}
+	if rels, err := r.Releases(e.ctx, "api"); err != nil || len(rels) != 2 || !rels[0].LastExport.IsZero() {
+		t.Errorf("without last_export: Releases = %+v, %v; want no LastExport", rels, err)
 	}
 }

@@ -71,7 +71,8 @@ func TestExporterRecordsRelease(t *testing.T) {
 	}
 	defer r.Close()
 	rels, err := r.Releases(ctx, "alerts")
-	if err != nil || len(rels) != 1 || rels[0].Version != "v42" || rels[0].Hosts != 1 || !rels[0].FirstStart.Equal(started) {
+	if err != nil || len(rels) != 1 || rels[0].Version != "v42" || rels[0].Hosts != 1 || !rels[0].FirstStart.Equal(started) ||
+		!rels[0].LastExport.Equal(last) {
 		t.Errorf("Releases = %+v, %v", rels, err)
 	}
 }
