@@ -24,10 +24,10 @@ const compareSynopsis = `-service S (-metric NAME | -all) [-tag k=v ...] [sides]
 
 Compares a histogram or timer (or the rate of a counter or meter) between
 two releases of a service, or two time windows, from the tables of the
-vitals PostgreSQL exporter, and judges each change: a Mann-Whitney U test
-of the per-interval values of both sides (p-value at most -alpha) and an
-effect at least -min-effect in size, in the field's bad direction (higher
-latency, lower throughput) is a regression. -all compares every timer and
+vitals PostgreSQL exporter, and judges each change: a regression is one
+whose per-interval values differ by a Mann-Whitney U test (p-value at most
+-alpha), by an effect of at least -min-effect, in the field's bad direction
+(higher latency, lower throughput). -all compares every timer and
 histogram of the service, the largest regressions first. Sides: -before
 REL -after REL, or -before-window FROM,TO -after-window FROM,TO (RFC 3339),
 or a mix; with neither side given, the last two releases of the service.
