@@ -64,10 +64,32 @@
 // Citus cluster with both tables distributed on the series id (see
 // SCALING.md in exporters/postgres).
 //
+// # Resolution
+//
+// The exporters' maintenance rolls the points up, per series, into
+// vitals_rollup_1m (one row per UTC minute) and vitals_rollup_1h (per
+// hour), each row the exact merge of its points: counts, sums, min, max,
+// the buckets, the last total and gauge value. A Range whose steps are a
+// whole number of minutes reads the coarsest rows that fit its steps: the
+// hours that the hour rollup covers (steps of whole hours), then the
+// minutes that the minute rollup covers, and the points for what is not
+// rolled up yet (the last minute or two). Such steps start at a whole
+// minute, or hour, and cover whole minutes: the range is widened to whole
+// minutes (see RangeQuery.Step). The answer is the one the points give,
+// but for the rounding of floating-point sums and averages, and for
+// points written more than 10 minutes after the end of their minute,
+// which the rollups miss. So a 30-day chart of a timer at 300 points
+// (3-hour steps) reads about 720 hour rows and a hundred minute rows
+// instead of 259,200 points. Steps of seconds read the points.
+//
+// Compare always reads the points: its statistics are per flush interval
+// (the noise of the Before side, the intervals, the flush interval),
+// which no rollup keeps, so rollups could not give the same answer.
+//
 // # Privileges
 //
 // The role of Config.URL needs USAGE on the schema and SELECT on the
 // tables (GRANT SELECT ON ALL TABLES IN SCHEMA metrics TO dashboards). It
-// reads through vitals_points, so the partitions created later need no
-// grant.
+// reads through the partitioned tables, never their partitions, so the
+// partitions created later need no grant.
 package pgreader

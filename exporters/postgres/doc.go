@@ -161,6 +161,37 @@
 // default partition (see Exporter.Export). Rows are sorted by series id,
 // so the index takes them in order.
 //
+// # Rollups
+//
+// vitals_rollup_1m holds, per series and UTC minute, the merge of the
+// minute's points; vitals_rollup_1h, per series and UTC hour, the merge of
+// the hour's minutes: the count, sum, min and max of histogram and timer
+// values, their buckets merged (bucket_idx, bucket_cnt, as
+// metrics.Merger merges them; also packed in buckets, for readers), the
+// last total (counters, meters: rates come from the difference of two
+// rows), the last, smallest, largest and summed gauge value, the averaged
+// rates, and what pgreader needs to give the same answers as from the
+// points (see the COMMENT ON each column). Both are keyed (series_id, ts),
+// partitioned by day and by month, and dropped with the retention.
+//
+// The maintenance materialises them incrementally, every minute (or every
+// Config.MaintenanceInterval when shorter), never by refreshing a whole
+// view: vitals_rollup_state holds, per level, the range [rolled_from,
+// rolled_to) it covers; each run rolls up the minutes that closed since
+// rolled_to (a minute after their end), and the hours they complete, by
+// INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE; then, for late
+// points, compares the number of points of each of the last 10 minutes
+// and 2 runs with what their rollups merged, and rolls up again those that
+// differ; then extends the range back to the oldest day of points (the
+// data of a schema that had no rollups yet, read from vitals_points and
+// vitals_blocks). A point written up to 10 minutes after the end of its
+// minute is in the rollups after the next run; the exporters' default
+// backlog (30 snapshots of 10 s) stays well within that. A later point
+// stays in vitals_points only. Each step is a short transaction under a
+// per-schema advisory lock taken with pg_try_advisory_xact_lock: while one
+// process rolls up, the others skip; a process that dies mid-step leaves
+// nothing half done, and rolling up twice stores once.
+//
 // # Privileges
 //
 // The role that Config.URL connects as needs, besides CONNECT on the
