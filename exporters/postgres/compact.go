@@ -21,6 +21,12 @@ import (
 // per series (see encodeBlock), and the view vitals_points_all shows both
 // as one table, so that readers see every point exactly once throughout.
 //
+// One process at a time compacts a schema: it holds the schema's
+// compaction lock (compactLockKey, a session-level advisory lock on a
+// connection of its own, released when the run ends or the connection
+// drops with its process), which the maintenance only tries for, so that
+// a fleet of exporters does not queue for it; Exporter.Compact waits.
+//
 // A day is compacted in batches: the series whose ids fall in one range of
 // the id space, sized so that a batch holds about batchBytes of rows. Each
 // batch is one transaction, under the schema's advisory lock (beginDDL):
@@ -50,6 +56,8 @@ type compactor struct {
 	timeout    time.Duration // of one batch
 	batchBytes int64
 	log        *slog.Logger
+
+	wait bool // for the compaction lock, rather than give up the run
 
 	// afterMove, when set (by tests), runs inside each batch's transaction
 	// after its rows are moved, before the commit; afterBatch after the
@@ -89,7 +97,9 @@ func (e *Exporter) Compact(ctx context.Context, day time.Time) (CompactStats, er
 	if e.shutdown.Load() {
 		return CompactStats{}, errors.New("postgres: compact: the exporter is shut down")
 	}
-	st, err := e.compactor().compactDay(ctx, dayOf(day))
+	c := e.compactor()
+	c.wait = true
+	st, err := c.compactDay(ctx, dayOf(day))
 	if err != nil {
 		return st, fmt.Errorf("postgres: compact %s: %w", dayOf(day).Format(time.DateOnly), err)
 	}
@@ -126,14 +136,20 @@ func (e *Exporter) startCompaction(ctx context.Context) <-chan struct{} {
 }
 
 // run compacts, oldest first, every day that ended c.after before now,
-// is within the retention and has rows in its partition of vitals_points.
+// is within the retention and has rows in its partition of vitals_points,
+// unless another process holds the compaction lock.
 func (c *compactor) run(ctx context.Context, now time.Time) error {
 	days, err := c.dueDays(ctx, now)
-	if err != nil {
+	if err != nil || len(days) == 0 {
 		return err
 	}
+	unlock, err := c.lock(ctx)
+	if err != nil || unlock == nil {
+		return err
+	}
+	defer unlock()
 	for _, day := range days {
-		st, err := c.compactDay(ctx, day)
+		st, err := c.compactDayLocked(ctx, day)
 		if err != nil {
 			return fmt.Errorf("compact %s: %w", day.Format(time.DateOnly), err)
 		}
@@ -177,9 +193,57 @@ func pointsPartition(n pgschema.Names, day time.Time) string {
 	return pgx.Identifier{n.Schema, partitionName(day)}.Sanitize()
 }
 
-// compactDay moves the rows of day's partition of vitals_points into
-// blocks, batch by batch, then truncates the partition if it is empty.
+// compactLockKey is the pg_advisory_lock key of a schema's compaction:
+// FNV-1a 64 of "vitals", a zero byte, the schema name, a zero byte and
+// "compact"; it differs from lockKey, the schema's DDL lock.
+func compactLockKey(schema string) int64 {
+	h := uint64(fnvOffset)
+	h = fnvString(h, "vitals")
+	h = fnvByte(h, 0)
+	h = fnvString(h, schema)
+	h = fnvByte(h, 0)
+	h = fnvString(h, "compact")
+	return int64(h)
+}
+
+// lock takes the schema's compaction lock on a connection of its own and
+// returns the function that releases it (by closing the connection), or
+// nil when the lock is held elsewhere and c does not wait.
+func (c *compactor) lock(ctx context.Context) (unlock func(), err error) {
+	conn, err := pgx.ConnectConfig(ctx, c.pool.Config().ConnConfig)
+	if err != nil {
+		return nil, fmt.Errorf("connect for the compaction lock: %w", err)
+	}
+	release := func() { _ = conn.Close(context.Background()) }
+	locked := true
+	if c.wait {
+		_, err = conn.Exec(ctx, "SELECT pg_advisory_lock($1)", compactLockKey(c.n.Schema))
+	} else {
+		err = conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", compactLockKey(c.n.Schema)).Scan(&locked)
+	}
+	if err != nil || !locked {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
+// compactDay compacts day under the compaction lock.
 func (c *compactor) compactDay(ctx context.Context, day time.Time) (CompactStats, error) {
+	unlock, err := c.lock(ctx)
+	if err != nil || unlock == nil {
+		return CompactStats{Day: day}, err
+	}
+	defer unlock()
+	return c.compactDayLocked(ctx, day)
+}
+
+// compactDayLocked moves the rows of day's partition of vitals_points
+// into blocks, batch by batch, then truncates the partition if it is
+// empty. The caller holds the compaction lock; if another process
+// compacts the same day at once regardless, every point still ends up in
+// one block (see compactBatch).
+func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (CompactStats, error) {
 	began := time.Now()
 	st := CompactStats{Day: day}
 	bctx, cancel := context.WithTimeout(ctx, c.timeout)

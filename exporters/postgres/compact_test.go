@@ -225,7 +225,8 @@ func TestCompactEmptiedPartitionIsTruncated(t *testing.T) {
 }
 
 // TestCompactConcurrently: processes compacting the same day at once
-// store every point once.
+// store every point once, even if they did not take the compaction lock
+// in turn.
 func TestCompactConcurrently(t *testing.T) {
 	t.Parallel()
 	e, pool := xpNew(t, Config{CompactAfter: -1})
@@ -243,7 +244,7 @@ func TestCompactConcurrently(t *testing.T) {
 		go func() {
 			c := o.compactor()
 			c.batchBytes = 16 << 10
-			_, err := c.compactDay(ctx, day)
+			_, err := c.compactDayLocked(ctx, day) // all at once, as if each held the compaction lock
 			errs <- err
 		}()
 	}
@@ -295,6 +296,53 @@ func TestCompactByMaintenance(t *testing.T) {
 	}
 	if slices.Contains(days, day) {
 		t.Errorf("the blocks of %v are kept past the retention", day)
+	}
+}
+
+// TestCompactLock: while a process holds the compaction lock, the
+// maintenance of the others skips its run, and Compact waits.
+func TestCompactLock(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	exportIntervals(t, e, reg, exampleWorkload(reg), rand.New(rand.NewPCG(13, 14)), day, 10, false)
+	ctx := xpCtx(t)
+	holder := e.compactor()
+	unlock, err := holder.lock(ctx)
+	if err != nil || unlock == nil {
+		t.Fatalf("lock: %v, %v", unlock != nil, err)
+	}
+	c := e.compactor()
+	c.after = time.Hour
+	if err := c.run(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Blocks); n != 0 {
+		t.Fatalf("the maintenance compacted %d series while another process held the lock", n)
+	}
+	done := make(chan error)
+	go func() {
+		_, err := e.Compact(ctx, day)
+		done <- err
+	}()
+	// Compact waits for the lock.
+	for countRows(t, pool, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+		AND classid::bigint = ($1::bigint >> 32) & 4294967295 AND objid::bigint = $1::bigint & 4294967295`, compactLockKey(e.n.Schema)) == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("Compact returned (%v) while another process held the lock", err)
+		case <-ctx.Done():
+			t.Fatal("Compact does not wait for the lock")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if countRows(t, pool, "SELECT count(*) FROM "+e.n.Blocks) == 0 {
+		t.Error("Compact compacted nothing once the lock was free")
 	}
 }
 
