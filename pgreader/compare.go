@@ -17,8 +17,10 @@ import (
 // errors), reading every statement in one REPEATABLE READ, READ ONLY
 // transaction: one snapshot of the database.
 //
-// It resolves the series ids from vitals_series first, then reads
-// vitals_points with series_id = ANY(ids); nothing joins the two tables,
+// It reads each release's runs from vitals_releases (host by host, from
+// started_at to last_export) and each host's intervals within its runs. It
+// resolves the series ids from vitals_series first, then reads the points
+// with series_id = ANY(ids); nothing joins the two tables,
 // so it runs on Citus with both distributed on the series id (see
 // SCALING.md in exporters/postgres). Per interval, the counts and sums of
 // the series add, and their buckets are summed in SQL; counters' increases

@@ -67,10 +67,12 @@
 //     mean, stddev, p50, p75, p95, p99, p999, rate1, rate5, rate15,
 //     rate_mean, bucket_idx, bucket_cnt), primary key (series_id, ts): one
 //     row per series per snapshot, ts being the snapshot's time.
-//   - vitals_releases(service, version, host, pid, started_at): one row per
-//     process, written at its first successful Export from the snapshot's
-//     default tags, so that pgreader's Reader.Releases and Reader.Compare
-//     know which releases ran where and when.
+//   - vitals_releases(service, version, host, pid, started_at, last_export):
+//     one row per process, written at its first successful Export from the
+//     snapshot's default tags, its last_export set at every Export (the
+//     final flush at Shutdown included), so that pgreader's
+//     Reader.Releases and Reader.Compare know which releases ran where,
+//     from when to when.
 //   - the view vitals_points_named and the SQL functions (see "SQL" below).
 //
 // Which columns are set depends on the kind; the others are NULL:

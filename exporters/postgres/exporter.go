@@ -222,7 +222,7 @@ func (e *Exporter) Export(ctx context.Context, snap metrics.Snapshot) error {
 			return classify(err)
 		}
 	}
-	e.recordRelease(ctx, snap) // once, at the first successful write
+	e.recordRelease(ctx, snap) // at every successful write: the release row and its last_export
 	if rejected > 0 {
 		return exporters.Rejected(rejected, reason)
 	}
