@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,6 +48,10 @@ import (
 // bounds the memory of a batch.
 const compactBatchBytes = 32 << 20
 
+// compactWorkers is how many batches a compaction runs at a time: the
+// server spends most of a batch reading and deleting rows, on one core.
+const compactWorkers = 2
+
 // compactor compacts one schema's closed days.
 type compactor struct {
 	pool       *pgxpool.Pool
@@ -57,7 +62,8 @@ type compactor struct {
 	batchBytes int64
 	log        *slog.Logger
 
-	wait bool // for the compaction lock, rather than give up the run
+	wait    bool // for the compaction lock, rather than give up the run
+	workers int  // batches at a time
 
 	// afterMove, when set (by tests), runs inside each batch's transaction
 	// after its rows are moved, before the commit; afterBatch after the
@@ -68,7 +74,7 @@ type compactor struct {
 // compactor returns the Exporter's compactor.
 func (e *Exporter) compactor() *compactor {
 	return &compactor{pool: e.pool, n: e.n, parts: &e.parts, after: e.cfg.CompactAfter,
-		timeout: e.cfg.Timeout, batchBytes: compactBatchBytes, log: e.log}
+		timeout: e.cfg.Timeout, batchBytes: compactBatchBytes, workers: compactWorkers, log: e.log}
 }
 
 // CompactStats describes the compaction of a day.
@@ -255,17 +261,46 @@ func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (Compac
 	if err != nil {
 		return st, err
 	}
-	for _, r := range ranges {
-		series, points, err := c.compactBatch(ctx, day, r[0], r[1])
-		if err != nil {
-			return st, err
-		}
-		st.Series += series
-		st.Points += points
-		st.Batches++
-		if c.afterBatch != nil {
-			c.afterBatch()
-		}
+	// c.workers batches at a time, each on a connection of its own.
+	ctx, cancel = context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		next  int
+		first error
+		wg    sync.WaitGroup
+	)
+	for range max(1, c.workers) {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(ranges) || ctx.Err() != nil {
+					return
+				}
+				series, points, err := c.compactBatch(ctx, day, ranges[i][0], ranges[i][1])
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+					cancel()
+				}
+				st.Series += series
+				st.Points += points
+				if err == nil {
+					st.Batches++
+				}
+				mu.Unlock()
+				if err == nil && c.afterBatch != nil {
+					c.afterBatch()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return st, first
 	}
 	err = c.truncateIfEmpty(ctx, day)
 	st.Duration = time.Since(began)
@@ -302,8 +337,10 @@ func (c *compactor) compactBatch(ctx context.Context, day time.Time, lo, hi int6
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	err = pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
-		if err := beginDDL(ctx, tx, c.n); err != nil {
-			return err
+		// The schema's advisory lock, shared: batches run side by side,
+		// and DDL (which takes it exclusive) waits for them.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", lockKey(c.n.Schema)); err != nil {
+			return fmt.Errorf("advisory lock: %w", err)
 		}
 		moved := map[int64][]blockPoint{}
 		rows, err := tx.Query(ctx, "DELETE FROM "+pointsPartition(c.n, day)+

@@ -35,7 +35,7 @@ func TestCompactHelperProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.compactor()
-	c.batchBytes = 16 << 10
+	c.batchBytes, c.workers = 16<<10, 1
 	batches := 0
 	stop := func(at string) {
 		if batches == 3 && mode == at {
