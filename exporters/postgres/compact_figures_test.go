@@ -31,7 +31,7 @@ const compactFiguresEnv = "VITALS_COMPACT_FIGURES"
 // Exporter with the clock of testing/synctest so that rates move as in a
 // process; and the time to compact a day of the soak mix for the number
 // of series in compactFiguresEnv (the 200 series' day copied under new
-// ids).
+// ids, 200 series at a time).
 func TestCompactionFigures(t *testing.T) {
 	series, _ := strconv.Atoi(os.Getenv(compactFiguresEnv))
 	if series <= 0 {
@@ -39,12 +39,10 @@ func TestCompactionFigures(t *testing.T) {
 	}
 	srv := testenv.Postgres(t)
 	day := dayOf(time.Now()).AddDate(0, 0, -3)
-	soak := ""
+	scale := ""
 	for _, mix := range []string{"example", "soak"} {
 		schema := fmt.Sprintf("figures_%s_%d", mix, time.Now().UnixNano())
-		if mix == "soak" {
-			soak = schema
-		}
+		dropSchemaAtCleanup(t, srv.URL, schema)
 		e, err := New(context.Background(), Config{URL: srv.URL, Schema: schema, CompactAfter: -1,
 			Retention: 100 * 365 * 24 * time.Hour, Timeout: time.Minute})
 		if err != nil {
@@ -59,9 +57,12 @@ func TestCompactionFigures(t *testing.T) {
 		if err := e.Shutdown(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+		if mix == "soak" {
+			scale = copyDay(t, srv.URL, schema, day, series)
+		}
 		printFigures(t, figuresCompactor(t, srv.URL, schema), mix, day)
 	}
-	timeCompaction(t, srv.URL, soak, day, series)
+	timeCompaction(t, srv.URL, scale, day)
 }
 
 // exportFakeDay exports a day of intervals of the workload that newWork
@@ -98,6 +99,22 @@ func exportFakeDay(t *testing.T, e *Exporter, day time.Time, newWork func(*metri
 	close(snaps)
 }
 
+// dropSchemaAtCleanup drops schema when t ends: the figures take
+// gigabytes, which a server given by testenv.PostgresURLEnv would keep.
+func dropSchemaAtCleanup(t *testing.T, url, schema string) {
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), url)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
 // figuresCompactor returns a compactor of schema, with the default batch
 // size and a timeout of a minute per batch.
 func figuresCompactor(t *testing.T, url, schema string) *compactor {
@@ -107,7 +124,8 @@ func figuresCompactor(t *testing.T, url, schema string) *compactor {
 	}
 	t.Cleanup(pool.Close)
 	n := pgschema.NewNames(schema)
-	return &compactor{pool: pool, n: n, timeout: time.Minute, batchBytes: compactBatchBytes, log: slog.Default(),
+	return &compactor{pool: pool, n: n, timeout: time.Minute, batchBytes: compactBatchBytes, workers: compactWorkers,
+		log:   slog.Default(),
 		parts: &partitions{pool: pool, n: n, retention: 100 * 365 * 24 * time.Hour}}
 }
 
@@ -198,53 +216,64 @@ func printFigures(t *testing.T, c *compactor, mix string, day time.Time) {
 		rawRead.Round(time.Microsecond), blockRead.Round(time.Microsecond))
 }
 
-// timeCompaction copies the day of the soak mix in schema src under new
-// ids into a schema of its own until it holds series series (the rows of
-// each hour together, as the exporters write them), then compacts it and
-// prints how long that took.
-func timeCompaction(t *testing.T, url, src string, day time.Time, series int) {
+// copyDay copies the day of the soak mix in schema src under new ids into
+// a schema of its own until it holds series series (the rows of each hour
+// together, as the exporters write them), and returns that schema.
+func copyDay(t *testing.T, url, src string, day time.Time, series int) string {
 	ctx := context.Background()
 	dst := fmt.Sprintf("figures_scale_%d", time.Now().UnixNano())
+	dropSchemaAtCleanup(t, url, dst)
 	e, err := New(ctx, Config{URL: url, Schema: dst, CompactAfter: -1, Retention: 100 * 365 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Shutdown(ctx)
 	if _, err := e.parts.create(ctx, day); err != nil {
 		t.Fatal(err)
 	}
+	// No maintenance while the day is written and compacted: the rollups
+	// would read it meanwhile.
+	if err := e.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := figuresCompactor(t, url, dst)
 	copies := (series + 199) / 200
 	began := time.Now()
 	for h := range 24 {
 		from := day.Add(time.Duration(h) * time.Hour)
-		if _, err := e.pool.Exec(ctx, "INSERT INTO "+pointsPartition(e.n, day)+
-			" SELECT p.series_id # (k * -7046029254386353131), p.ts, p.total, p.count, p.sum, p.min, p.max, p.value,"+
+		if _, err := c.pool.Exec(ctx, "INSERT INTO "+pointsPartition(c.n, day)+
+			" SELECT p.series_id # (k::bigint << 48), p.ts, p.total, p.count, p.sum, p.min, p.max, p.value,"+
 			" p.mean, p.stddev, p.p50, p.p75, p.p95, p.p99, p.p999, p.rate1, p.rate5, p.rate15, p.rate_mean,"+
-			" p.bucket_idx, p.bucket_cnt FROM "+pgschema.NewNames(src).PointsAll+" AS p, generate_series(0, $3 - 1) AS k"+
+			" p.bucket_idx, p.bucket_cnt FROM "+pgschema.NewNames(src).Points+" AS p, generate_series(0, $3 - 1) AS k"+
 			" WHERE p.ts >= $1 AND p.ts < $2 ORDER BY p.ts, k",
 			from, from.Add(time.Hour), copies); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e.pool.Exec(ctx, "VACUUM ANALYZE "+pointsPartition(e.n, day)); err != nil {
+	if _, err := c.pool.Exec(ctx, "VACUUM ANALYZE "+pointsPartition(c.n, day)); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("scale: %d series (%d copies of the soak mix's 200), a day written in %v",
+		copies*200, copies, time.Since(began).Round(time.Second))
+	return dst
+}
+
+// timeCompaction compacts day in schema and prints how long that took.
+func timeCompaction(t *testing.T, url, schema string, day time.Time) {
+	ctx := context.Background()
+	c := figuresCompactor(t, url, schema)
 	var rawBytes int64
-	if err := e.pool.QueryRow(ctx, "SELECT pg_total_relation_size($1)", pointsPartition(e.n, day)).Scan(&rawBytes); err != nil {
+	if err := c.pool.QueryRow(ctx, "SELECT pg_total_relation_size($1)", pointsPartition(c.n, day)).Scan(&rawBytes); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("scale: %d series (%d copies of the soak mix's 200), a day written in %v, %d MB",
-		copies*200, copies, time.Since(began).Round(time.Second), rawBytes>>20)
-	c := figuresCompactor(t, url, dst)
 	st, err := c.compactDay(ctx, day)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var blockBytes int64
-	if err := e.pool.QueryRow(ctx, "SELECT pg_total_relation_size($1)", blocksPartition(e.n, day)).Scan(&blockBytes); err != nil {
+	if err := c.pool.QueryRow(ctx, "SELECT pg_total_relation_size($1)", blocksPartition(c.n, day)).Scan(&blockBytes); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("scale: compacted %d series, %d points in %v (%.0f points/s, %d batches): %d MB to %d MB (%.2f B/point)",
+	t.Logf("scale: compacted %d series, %d points in %v (%.0f points/s, %d batches, %d at a time): %d MB to %d MB (%.2f B/point)",
 		st.Series, st.Points, st.Duration.Round(time.Millisecond), float64(st.Points)/st.Duration.Seconds(),
-		st.Batches, rawBytes>>20, blockBytes>>20, float64(blockBytes)/float64(st.Points))
+		st.Batches, c.workers, rawBytes>>20, blockBytes>>20, float64(blockBytes)/float64(st.Points))
 }
