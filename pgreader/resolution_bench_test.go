@@ -111,8 +111,13 @@ func BenchmarkRange30Days(b *testing.B) {
 	}
 	b.Logf("rolled up and compacted %d days in %v", days, time.Since(start).Round(time.Millisecond))
 
+	// The rollup sub-benchmarks read once before they are timed: a
+	// connection prepares a statement at its first use.
 	b.Run("rollups", func(b *testing.B) {
-		var points []RangePoint
+		points, err := rd.Range(ctx, q)
+		if err != nil {
+			b.Fatal(err)
+		}
 		for b.Loop() {
 			if points, err = rd.Range(ctx, q); err != nil {
 				b.Fatal(err)
@@ -132,6 +137,9 @@ func BenchmarkRange30Days(b *testing.B) {
 	toNow := q
 	toNow.To = time.Now()
 	b.Run("rollups-to-now", func(b *testing.B) {
+		if _, err := rd.Range(ctx, toNow); err != nil {
+			b.Fatal(err)
+		}
 		for b.Loop() {
 			if _, err := rd.Range(ctx, toNow); err != nil {
 				b.Fatal(err)

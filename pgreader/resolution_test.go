@@ -154,6 +154,14 @@ func (e *rdEnv) resolutionData(t *testing.T, start time.Time) map[time.Time][]in
 			}
 		}
 	}
+	// A histogram with a bucket count that does not fit the rollups'
+	// packed buckets: they read its arrays.
+	huge := e.series(t, "huge.hist", "histogram", "", map[string]string{"host": "a", "service": "api"})
+	for i := range 30 {
+		add(huge, start.Add(time.Duration(i)*time.Minute), cols{"total": int64(i) << 32, "count": int64(1) << 32, "sum": int64(1) << 33,
+			"min": int64(1), "max": int64(3), "mean": 2.0, "stddev": 0.5, "bucket_idx": []int32{1, 70},
+			"bucket_cnt": []int64{1<<32 - int64(i), int64(i)}})
+	}
 	if _, err := e.pool.CopyFrom(e.ctx, pgx.Identifier{e.schema, "vitals_points"}, columns, pgx.CopyFromRows(rows)); err != nil {
 		t.Fatal(err)
 	}
@@ -228,6 +236,8 @@ func TestRangeRollupsMatchPoints(t *testing.T) {
 		{Name: "bytes.in", From: start, To: end, Step: time.Hour},
 		{Name: "legacy.hist", From: start, To: end, Step: 15 * time.Minute},
 		{Name: "legacy.hist", From: start, To: end, Step: time.Hour},
+		{Name: "huge.hist", From: start, To: end, Step: time.Hour},
+		{Name: "huge.hist", From: start, To: end, Step: 10 * time.Minute},
 	}
 	for _, agg := range []Aggregate{AggregateAvg, AggregateMin, AggregateMax, AggregateLast} {
 		queries = append(queries, RangeQuery{Name: "queue.depth", From: start, To: end, Step: time.Hour, Aggregate: agg},

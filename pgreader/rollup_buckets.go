@@ -38,26 +38,31 @@ func (r *Reader) rollupQuantiles(ctx context.Context, tx pgx.Tx, sql string, arg
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	var t time.Time
 	var idx []int32
 	var cnt []int64
-	var packed []byte
-	_, err = pgx.ForEachRow(rows, []any{&t, &idx, &cnt, &packed}, func() error {
+	for rows.Next() {
+		// The packed buckets are read in place, not copied.
+		if err := rows.Scan(&t, &idx, &cnt, nil); err != nil {
+			return err
+		}
 		i, ok := index[t.UnixMicro()]
 		if !ok {
-			return nil // not possible in one snapshot; never worth failing for
+			continue // not possible in one snapshot; never worth failing for
 		}
 		step = counts[i]
-		defer func() { counts[i] = step }()
-		if packed != nil {
-			return pgschema.ForEachPackedBucket(packed, add)
+		if packed := rows.RawValues()[3]; packed != nil {
+			if err := pgschema.ForEachPackedBucket(packed, add); err != nil {
+				return err
+			}
 		}
 		for k := range min(len(idx), len(cnt)) {
 			add(idx[k], cnt[k])
 		}
-		return nil
-	})
-	if err != nil {
+		counts[i] = step
+	}
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	for i := range points {

@@ -89,18 +89,18 @@ ORDER BY t`, args
 
 // rollupBucketSQL returns, for each row of p with buckets, its step and
 // its buckets: the arrays of a point, the packed buckets of a rollup row
-// (pgschema.PackBucketsSQL). They are merged by the client (see
-// rollupQuantiles), which takes much less of the server than unnesting
-// them there.
+// (pgschema.PackBucketsSQL), or its arrays when they could not be packed.
+// They are merged by the client (see rollupQuantiles), which takes much
+// less of the server than unnesting them there.
 func (r *Reader) rollupBucketSQL(p pieces) (string, []any) {
 	rows, args := r.rollupRows(p, func(rollup bool) string {
 		if rollup {
-			return "NULL::integer[] AS bucket_idx, NULL::bigint[] AS bucket_cnt, buckets"
+			return "CASE WHEN buckets IS NULL THEN bucket_idx END AS bucket_idx, CASE WHEN buckets IS NULL THEN bucket_cnt END AS bucket_cnt, buckets"
 		}
 		return "bucket_idx, bucket_cnt, NULL::bytea AS buckets"
 	}, func(rollup bool) string {
 		if rollup {
-			return " AND buckets IS NOT NULL"
+			return " AND (buckets IS NOT NULL OR cardinality(bucket_idx) > 0)"
 		}
 		return " AND cardinality(bucket_idx) > 0"
 	})

@@ -90,8 +90,9 @@ var rollupComments = map[string]string{
 	"rate_points":   "Meters and timers: how many points have rates; the weight of the averaged rates when rows are merged.",
 	"bucket_idx":    "The bucket indexes of the merged buckets of the interval, ascending (see vitals_bucket_lower and vitals_quantile).",
 	"bucket_cnt":    "The counts of the merged buckets, aligned with bucket_idx: the sums of the points' counts of each index.",
-	"buckets": "bucket_idx and bucket_cnt packed for readers: for each bucket, its index (4 bytes) then its count (8 bytes), big-endian, " +
-		"in index order. A reader receives it as stored, much faster than the arrays, which are sent element by element.",
+	"buckets": "bucket_idx and bucket_cnt packed for readers: for each bucket, its index (2 bytes) then its count (4 bytes), big-endian, " +
+		"in index order; NULL when a count exceeds 2^31-1 (read the arrays then). A reader receives it as stored, " +
+		"much faster than the arrays, which are sent element by element.",
 }
 
 // rollupCommentsSQL comments the rollup tables and their columns.

@@ -343,7 +343,8 @@ func checkRollRows(t *testing.T, label string, got, want []rollRow) {
 		var idx []int32
 		var cnt []int64
 		err := pgschema.ForEachPackedBucket(g.packed, func(i int32, c int64) { idx, cnt = append(idx, i), append(cnt, c) })
-		if err != nil || !slices.Equal(idx, g.idx) || !slices.Equal(cnt, g.cnt) {
+		if huge := slices.ContainsFunc(g.cnt, func(c int64) bool { return c > math.MaxInt32 }); huge && g.packed != nil ||
+			!huge && (err != nil || !slices.Equal(idx, g.idx) || !slices.Equal(cnt, g.cnt)) {
 			t.Errorf("%s: packed buckets %v %v (%v), arrays %v %v", at(), idx, cnt, err, g.idx, g.cnt)
 		}
 	}

@@ -298,3 +298,27 @@ func TestRollupCompactedDay(t *testing.T) {
 		t.Errorf("%d minute rows, want 300 (5 series, 60 minutes)", n)
 	}
 }
+
+// TestRollupHugeCounts rolls up buckets whose counts do not fit the packed
+// buckets: the arrays hold them, and the packed column is NULL.
+func TestRollupHugeCounts(t *testing.T) {
+	t.Parallel()
+	rt := newRollupTester(t)
+	at := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
+	rt.export(t, at, mixSeries(1)...)
+	var id int64
+	if err := rt.pool.QueryRow(xpCtx(t), "SELECT id FROM "+rt.n.Series+" WHERE name = 'rq.latency'").Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	_, err := rt.pool.Exec(xpCtx(t), "INSERT INTO "+rt.n.Points+` (series_id, ts, count, sum, min, max, bucket_idx, bucket_cnt)
+		VALUES ($1, $2, 3000000001, 3000000001, 1, 1, '{35}', '{3000000000}')`, id, at.Add(20*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.maintain(t, time.Now())
+	rt.checkRollups(t, "huge")
+	rows := rt.rollRows(t, rt.n.Rollups().M1)
+	if i := slices.IndexFunc(rows, func(r rollRow) bool { return r.name == "rq.latency" }); i < 0 || rows[i].packed != nil {
+		t.Errorf("rq.latency rows %+v; want one, without packed buckets", rows)
+	}
+}

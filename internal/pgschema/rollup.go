@@ -142,21 +142,25 @@ func RollupMerge(name string) string {
 }
 
 // PackedBucketSize is the size of one bucket in the buckets column of the
-// rollup tables: its index (int4) then its count (int8), big-endian.
-const PackedBucketSize = 12
+// rollup tables: its index (int2) then its count (int4), big-endian.
+const PackedBucketSize = 6
 
 // PackBucketsSQL returns the aggregate that packs the buckets (idx, cnt)
 // of its rows, in index order, into the buckets column of the rollup
-// tables: the bytes of bucket_idx and bucket_cnt side by side, which a
-// reader receives as they are stored, without the per-element work of
-// sending an array.
+// tables: a reader receives the bytes as they are stored, without the
+// per-element work of sending an array, and half as many as the arrays
+// hold. It is NULL when an index is outside 0..32767 (never so for
+// metrics.BucketIndex) or a count above 2^31-1: readers then read the
+// arrays.
 func PackBucketsSQL(idx, cnt string) string {
-	return "string_agg(int4send(" + idx + ") || int8send(" + cnt + "), ''::bytea ORDER BY " + idx + ")"
+	return "CASE WHEN min(" + idx + ") >= 0 AND max(" + idx + ") <= 32767 AND max(" + cnt + ") <= 2147483647 THEN " +
+		"string_agg(int2send(least(greatest(" + idx + ", 0), 32767)::smallint) || int4send(least(" + cnt + ", 2147483647)::integer), " +
+		"''::bytea ORDER BY " + idx + ") END"
 }
 
 // ErrPackedBuckets is returned by ForEachPackedBucket for bytes that are
 // not whole buckets.
-var ErrPackedBuckets = errors.New("pgschema: packed buckets are not a whole number of 12-byte buckets")
+var ErrPackedBuckets = errors.New("pgschema: packed buckets are not a whole number of 6-byte buckets")
 
 // ForEachPackedBucket calls f with the index and count of each bucket of
 // packed (see PackBucketsSQL), in order.
@@ -165,7 +169,7 @@ func ForEachPackedBucket(packed []byte, f func(idx int32, cnt int64)) error {
 		return ErrPackedBuckets
 	}
 	for b := packed; len(b) > 0; b = b[PackedBucketSize:] {
-		f(int32(binary.BigEndian.Uint32(b)), int64(binary.BigEndian.Uint64(b[4:])))
+		f(int32(binary.BigEndian.Uint16(b)), int64(binary.BigEndian.Uint32(b[2:])))
 	}
 	return nil
 }
