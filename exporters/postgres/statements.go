@@ -18,7 +18,9 @@ import (
 // to array casts, leaving it little but the heap and primary key inserts.
 // The rows are encoded here as pgconn reads them (see copyReader), so that
 // encoding, sending and inserting overlap. COPY is one statement, so one
-// implicit transaction: it stores all the rows or none.
+// implicit transaction: it stores all its rows or none. A large flush is
+// copied in parts, each a COPY of its own in a connection of its own, at
+// once (see rowsPerCopy).
 //
 // COPY has no ON CONFLICT. A point already stored (a retry of a flush that
 // was committed but whose answer was lost, or another process writing the
