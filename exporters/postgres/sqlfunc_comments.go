@@ -124,8 +124,9 @@ var pointsColumnComments = []columnComment{
 
 // quantileColumnComment documents the column of quantile q.
 func quantileColumnComment(q, name string) string {
-	return "Histograms and timers: the " + name + " of this interval's values, within 1% (timers: nanoseconds), " +
-		"as vitals_quantile(bucket_idx, bucket_cnt, " + q + ", min, max) computes it; NULL when count is 0. " +
+	return "Histograms and timers without buckets (attached go-metrics ones): the " + name + " of this interval's " +
+		"values (timers: nanoseconds). NULL when count is 0 and when the row has buckets: then " +
+		"vitals_quantile(bucket_idx, bucket_cnt, " + q + ", min, max) gives it exactly, within 1% of the true value. " +
 		"Quantiles of several rows cannot be averaged: merge their buckets (vitals_merge_buckets)."
 }
 
