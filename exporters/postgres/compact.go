@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -14,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vitals-go/vitals/exporters"
 	"github.com/vitals-go/vitals/internal/pgschema"
 )
 
@@ -28,16 +28,20 @@ import (
 // drops with its process), which the maintenance only tries for, so that
 // a fleet of exporters does not queue for it; Exporter.Compact waits.
 //
-// A day is compacted in batches: the series whose ids fall in one range of
-// the id space, sized so that a batch holds about batchBytes of rows. Each
-// batch is one transaction, under the schema's advisory lock (beginDDL):
-// it DELETEs the batch's rows from the day's partition, RETURNING them;
-// reads and deletes those series' blocks of the day, if an earlier run
-// wrote any (late points are merged into them); and COPYs the new blocks
-// in. So a process that dies mid-batch leaves the batch as it was (the
-// transaction rolls back), one that dies between batches leaves whole
-// batches done, and processes compacting at once take the batches in
-// turn, a batch finding nothing left to move once another has moved it.
+// A day is compacted in batches, compactWorkers at a time: the series
+// whose ids fall in one range of the id space, sized so that a batch holds
+// about batchBytes of rows. Each batch is one transaction, holding the
+// schema's advisory lock (lockKey) shared, so that DDL, which takes it
+// exclusive, never drops a partition under it: it DELETEs the batch's rows
+// from the day's partition, RETURNING them; reads and deletes those
+// series' blocks of the day, if an earlier run wrote any (late points are
+// merged into them); and COPYs the new blocks in. So a process that dies
+// mid-batch leaves the batch as it was (the transaction rolls back), and
+// one that dies between batches leaves whole batches done. Two processes
+// compacting the same series at once (which the compaction lock prevents)
+// would still store each point once: the second DELETE waits for the
+// first's row locks and then finds the rows gone, and two new blocks of a
+// series would collide on the primary key.
 // Points written to a compacted day later (late or retried) go to
 // vitals_points as always, are seen through the view meanwhile, and are
 // merged into their block by the next run; a point at the time of one
@@ -101,7 +105,7 @@ type CompactStats struct {
 // (see vitals_points_all).
 func (e *Exporter) Compact(ctx context.Context, day time.Time) (CompactStats, error) {
 	if e.shutdown.Load() {
-		return CompactStats{}, errors.New("postgres: compact: the exporter is shut down")
+		return CompactStats{}, fmt.Errorf("postgres: compact: %w", exporters.ErrShutdown)
 	}
 	c := e.compactor()
 	c.wait = true

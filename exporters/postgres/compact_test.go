@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vitals-go/vitals/exporters"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -362,7 +364,7 @@ func TestCompactNothing(t *testing.T) {
 	if err := e.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Compact(ctx, time.Now()); err == nil {
-		t.Error("Compact after Shutdown: no error")
+	if _, err := e.Compact(ctx, time.Now()); !errors.Is(err, exporters.ErrShutdown) {
+		t.Errorf("Compact after Shutdown: %v, want exporters.ErrShutdown", err)
 	}
 }
