@@ -42,9 +42,10 @@ type Config struct {
 	PartitionsAhead int
 
 	// MaintenanceInterval is how often partitions are created ahead, rows
-	// stranded in the default partition are moved to their own, and expired
-	// partitions are dropped. Defaults to 1 hour. Maintenance also runs in
-	// New.
+	// stranded in the default partition are moved to their own, expired
+	// partitions are dropped and closed days compacted. Defaults to 1 hour.
+	// Maintenance also runs in New. The rollups run every minute, or every
+	// MaintenanceInterval when that is shorter.
 	MaintenanceInterval time.Duration
 
 	// CompactAfter is how long after the end of a UTC day the maintenance
