@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -45,12 +46,16 @@ import (
 // Points written to a compacted day later (late or retried) go to
 // vitals_points as always, are seen through the view meanwhile, and are
 // merged into their block by the next run; a point at the time of one
-// already in the block replaces it. Once a day's partition is empty it is
-// truncated, which returns its space at once.
+// already in the block replaces it. Once a day is compacted its partition
+// is vacuumed, which returns its space at once.
 
 // compactBatchBytes is the default size of the rows a batch moves, which
 // bounds the memory of a batch.
 const compactBatchBytes = 32 << 20
+
+// compactBulkBytes is the size of a day's partition of vitals_points from
+// which it is compacted in bulk (see compact_bulk.go).
+const compactBulkBytes = 4 * compactBatchBytes
 
 // compactWorkers is how many batches a compaction runs at a time: the
 // server spends most of a batch reading and deleting rows, on one core.
@@ -66,8 +71,9 @@ type compactor struct {
 	batchBytes int64
 	log        *slog.Logger
 
-	wait    bool // for the compaction lock, rather than give up the run
-	workers int  // batches at a time
+	bulkBytes int64 // the size of a day's partition from which it is compacted in bulk
+	wait      bool  // for the compaction lock, rather than give up the run
+	workers   int   // batches at a time
 
 	// afterMove, when set (by tests), runs inside each batch's transaction
 	// after its rows are moved, before the commit; afterBatch after the
@@ -78,7 +84,8 @@ type compactor struct {
 // compactor returns the Exporter's compactor.
 func (e *Exporter) compactor() *compactor {
 	return &compactor{pool: e.pool, n: e.n, parts: &e.parts, after: e.cfg.CompactAfter,
-		timeout: e.cfg.Timeout, batchBytes: compactBatchBytes, workers: compactWorkers, log: e.log}
+		timeout: e.cfg.Timeout, batchBytes: compactBatchBytes, bulkBytes: compactBulkBytes, workers: compactWorkers,
+		log: e.log}
 }
 
 // CompactStats describes the compaction of a day.
@@ -257,13 +264,26 @@ func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (Compac
 	began := time.Now()
 	st := CompactStats{Day: day}
 	bctx, cancel := context.WithTimeout(ctx, c.timeout)
-	ranges, err := c.batches(bctx, day)
+	ranges, size, err := c.batches(bctx, day)
 	if err == nil {
 		err = createBlocksPartition(bctx, c.pool, c.n, day)
 	}
 	cancel()
 	if err != nil {
 		return st, err
+	}
+	if size >= c.bulkBytes {
+		st, err := c.compactBulk(ctx, day, ranges)
+		if err == nil {
+			err = c.vacuum(ctx, day)
+			st.Duration = time.Since(began)
+			return st, err
+		}
+		if !errors.Is(err, errDayWritten) {
+			return st, err
+		}
+		c.log.Info("postgres: rows were written to the day while it was compacted in bulk; compacting it batch by batch",
+			"schema", c.n.Schema, "day", day.Format(time.DateOnly))
 	}
 	// c.workers batches at a time, each on a connection of its own.
 	ctx, cancel = context.WithCancel(ctx)
@@ -306,22 +326,21 @@ func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (Compac
 	if first != nil {
 		return st, first
 	}
-	err = c.truncateIfEmpty(ctx, day)
+	err = c.vacuum(ctx, day)
 	st.Duration = time.Since(began)
 	return st, err
 }
 
 // batches splits the id space into ranges [lo, hi] each holding about
-// c.batchBytes of day's rows, going by the size of the partition: ids are
-// hashes, spread evenly.
-func (c *compactor) batches(ctx context.Context, day time.Time) ([][2]int64, error) {
-	var size int64
+// c.batchBytes of day's rows, going by the size of the partition (which it
+// returns): ids are hashes, spread evenly.
+func (c *compactor) batches(ctx context.Context, day time.Time) (ranges [][2]int64, size int64, err error) {
 	if err := c.pool.QueryRow(ctx, "SELECT pg_relation_size($1)", pointsPartition(c.n, day)).Scan(&size); err != nil {
-		return nil, fmt.Errorf("size of %s: %w", pointsPartition(c.n, day), err)
+		return nil, 0, fmt.Errorf("size of %s: %w", pointsPartition(c.n, day), err)
 	}
 	k := max(1, min((size+c.batchBytes-1)/c.batchBytes, 1<<20))
 	width := math.MaxUint64/uint64(k) + 1
-	ranges := make([][2]int64, k)
+	ranges = make([][2]int64, k)
 	for i := range ranges {
 		lo := uint64(i) * width
 		hi := lo + width - 1
@@ -331,7 +350,7 @@ func (c *compactor) batches(ctx context.Context, day time.Time) ([][2]int64, err
 		// Shift the unsigned ranges down to int64, keeping their order.
 		ranges[i] = [2]int64{int64(lo ^ 1<<63), int64(hi ^ 1<<63)}
 	}
-	return ranges, nil
+	return ranges, size, nil
 }
 
 // compactBatch moves the rows of day of the series with ids in [lo, hi]
@@ -346,47 +365,20 @@ func (c *compactor) compactBatch(ctx context.Context, day time.Time, lo, hi int6
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", lockKey(c.n.Schema)); err != nil {
 			return fmt.Errorf("advisory lock: %w", err)
 		}
-		moved := map[int64][]blockPoint{}
-		rows, err := tx.Query(ctx, "DELETE FROM "+pointsPartition(c.n, day)+
+		ids, blocks, n, err := c.collect(ctx, tx, day, "DELETE FROM "+pointsPartition(c.n, day)+
 			" WHERE series_id BETWEEN $1 AND $2 AND "+representableSQL+
 			" RETURNING "+strings.Join(pointColumnNames, ", "), lo, hi)
-		if err != nil {
+		if err != nil || len(ids) == 0 {
 			return err
-		}
-		if err := readPoints(rows, moved); err != nil {
-			return fmt.Errorf("move the rows: %w", err)
-		}
-		if len(moved) == 0 {
-			return nil
-		}
-		ids := make([]int64, 0, len(moved))
-		for id, pts := range moved {
-			ids = append(ids, id)
-			points += len(pts)
-		}
-		slices.Sort(ids)
-		// The blocks of earlier runs: their points follow the moved rows,
-		// which replace those at the same time.
-		rows, err = tx.Query(ctx, blockPointsSQL(c.n, "b.series_id = ANY($1) AND b.block_start = $2"), ids, day)
-		if err != nil {
-			return err
-		}
-		if err := readPoints(rows, moved); err != nil {
-			return fmt.Errorf("read the blocks: %w", err)
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM "+blocksPartition(c.n, day)+" WHERE series_id = ANY($1)", ids); err != nil {
 			return err
-		}
-		start := pgMicros(day)
-		blocks := make([][]any, len(ids))
-		for i, id := range ids {
-			blocks[i] = encodeBlock(id, start, sortPoints(moved[id]))
 		}
 		table := pgx.Identifier{c.n.Schema, blocksPartitionPrefix + day.Format("20060102")}
 		if _, err := tx.CopyFrom(ctx, table, blockColumnNames(), pgx.CopyFromRows(blocks)); err != nil {
 			return fmt.Errorf("write the blocks: %w", err)
 		}
-		series = len(ids)
+		series, points = len(ids), n
 		if c.afterMove != nil {
 			c.afterMove()
 		}
@@ -398,32 +390,59 @@ func (c *compactor) compactBatch(ctx context.Context, day time.Time, lo, hi int6
 	return series, points, nil
 }
 
-// truncateIfEmpty truncates day's partition of vitals_points if it holds
-// no row, which returns the space of the rows moved at once rather than
-// after a vacuum. It gives up, to try again at the next run, when it would
-// wait more than a second for writers or readers of the partition.
-func (c *compactor) truncateIfEmpty(ctx context.Context, day time.Time) error {
+// dbtx is a transaction or a connection.
+type dbtx interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// collect reads the rows that query (with arguments lo and hi) returns,
+// and the points of those series' blocks of day, written by earlier runs,
+// which follow the rows and are replaced by those at the same time. It
+// returns the series (in id order), a new block for each, and the number
+// of rows read.
+func (c *compactor) collect(ctx context.Context, q dbtx, day time.Time, query string, lo, hi int64) (
+	ids []int64, blocks [][]any, rows int, err error) {
+	points := map[int64][]blockPoint{}
+	r, err := q.Query(ctx, query, lo, hi)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if err := readPoints(r, points); err != nil {
+		return nil, nil, 0, fmt.Errorf("read the rows: %w", err)
+	}
+	for id, pts := range points {
+		ids = append(ids, id)
+		rows += len(pts)
+	}
+	if len(ids) == 0 {
+		return nil, nil, 0, nil
+	}
+	slices.Sort(ids)
+	r, err = q.Query(ctx, blockPointsSQL(c.n, "b.series_id = ANY($1) AND b.block_start = $2"), ids, day)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if err := readPoints(r, points); err != nil {
+		return nil, nil, 0, fmt.Errorf("read the blocks: %w", err)
+	}
+	start := pgMicros(day)
+	blocks = make([][]any, len(ids))
+	for i, id := range ids {
+		blocks[i] = encodeBlock(id, start, sortPoints(points[id]))
+	}
+	return ids, blocks, rows, nil
+}
+
+// vacuum vacuums day's partition of vitals_points once its rows are
+// moved, which gives their space back at once (the file is truncated when
+// no row is left) rather than when autovacuum comes. Unlike TRUNCATE it
+// keeps the rows that a transaction older than the compaction still sees.
+// A role that may not vacuum the table only gets a warning.
+func (c *compactor) vacuum(ctx context.Context, day time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	part := pointsPartition(c.n, day)
-	err := pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
-		if err := beginDDL(ctx, tx, c.n); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '1s'"); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "LOCK TABLE "+part+" IN ACCESS EXCLUSIVE MODE"); err != nil {
-			return err
-		}
-		var empty bool
-		if err := tx.QueryRow(ctx, "SELECT NOT EXISTS (SELECT FROM "+part+")").Scan(&empty); err != nil || !empty {
-			return err
-		}
-		_, err := tx.Exec(ctx, "TRUNCATE "+part)
-		return err
-	})
-	if sqlState(err) == lockNotAvailable || sqlState(err) == undefinedTable {
+	_, err := c.pool.Exec(ctx, "VACUUM "+pointsPartition(c.n, day))
+	if sqlState(err) == undefinedTable {
 		return nil
 	}
 	return err

@@ -124,9 +124,10 @@ func figuresCompactor(t *testing.T, url, schema string) *compactor {
 	}
 	t.Cleanup(pool.Close)
 	n := pgschema.NewNames(schema)
-	return &compactor{pool: pool, n: n, timeout: time.Minute, batchBytes: compactBatchBytes, workers: compactWorkers,
-		log:   slog.Default(),
-		parts: &partitions{pool: pool, n: n, retention: 100 * 365 * 24 * time.Hour}}
+	return &compactor{pool: pool, n: n, timeout: time.Minute, batchBytes: compactBatchBytes, bulkBytes: compactBulkBytes,
+		workers: compactWorkers,
+		log:     slog.Default(),
+		parts:   &partitions{pool: pool, n: n, retention: 100 * 365 * 24 * time.Hour}}
 }
 
 // kindBytes is the share of a kind in the size of a table.

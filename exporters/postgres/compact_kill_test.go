@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -15,9 +16,10 @@ import (
 
 // The helper process of TestCompactKilled: this test binary, run with
 // compactHelperEnv set to "inside" or "between", compacts the day given in
-// the environment in small batches and, at the third batch, says so on
-// stdout and waits to be killed: inside the batch's transaction (its rows
-// moved, the blocks written, not committed), or between two batches.
+// the environment in small batches, in bulk or batch by batch, and says so
+// on stdout and waits to be killed: inside the transaction that writes
+// (the third batch's, or the bulk one: its rows moved, the blocks written,
+// not committed), or after the third batch.
 const compactHelperEnv = "VITALS_COMPACT_HELPER"
 
 func TestCompactHelperProcess(t *testing.T) {
@@ -36,75 +38,92 @@ func TestCompactHelperProcess(t *testing.T) {
 	}
 	c := e.compactor()
 	c.batchBytes, c.workers = 16<<10, 1
-	batches := 0
-	stop := func(at string) {
-		if batches == 3 && mode == at {
-			fmt.Println("stopped " + at)
-			_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // until killed
+	c.bulkBytes, _ = strconv.ParseInt(os.Getenv("VITALS_COMPACT_BULK_BYTES"), 10, 64)
+	moves, batches := 0, 0
+	stop := func() {
+		fmt.Println("stopped " + mode)
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // until killed
+	}
+	c.afterMove = func() {
+		// In bulk, the one transaction that writes; batch by batch, the third.
+		if moves++; mode == "inside" && (moves == 3 || c.bulkBytes == 0) {
+			stop()
 		}
 	}
-	c.afterMove = func() { batches++; stop("inside") }
-	c.afterBatch = func() { stop("between") }
+	c.afterBatch = func() {
+		if batches++; mode == "between" && batches == 3 {
+			stop()
+		}
+	}
 	if _, err := c.compactDay(context.Background(), day); err != nil {
 		t.Fatal(err)
 	}
 	t.Fatal("compacted the whole day: it had fewer than 3 batches")
 }
 
-// TestCompactKilled kills (SIGKILL) a process compacting a day, inside a
-// batch's transaction and between two batches: throughout, and once
-// another process has compacted the day again, vitals_points_all holds
-// every point exactly once.
+// TestCompactKilled kills (SIGKILL) a process compacting a day, in bulk
+// and batch by batch, inside the transaction that writes and between two
+// batches: throughout, and once another process has compacted the day
+// again, vitals_points_all holds every point exactly once.
 func TestCompactKilled(t *testing.T) {
 	t.Parallel()
 	for _, at := range []string{"inside", "between"} {
-		t.Run(at, func(t *testing.T) {
-			t.Parallel()
-			e, pool := xpNew(t, Config{CompactAfter: -1})
-			day := compactTestDay()
-			reg := metrics.NewRegistry()
-			exportIntervals(t, e, reg, soakWorkload(reg, 100), rand.New(rand.NewPCG(9, 10)), day, 60, false)
-			before := allRows(t, pool, e)
+		for _, mode := range compactModes {
+			t.Run(at+"/"+mode.name, func(t *testing.T) {
+				t.Parallel()
+				testCompactKilled(t, at, mode.bulkBytes)
+			})
+		}
+	}
+}
 
-			ctx := xpCtx(t)
-			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCompactHelperProcess$", "-test.count=1")
-			cmd.Env = append(os.Environ(), compactHelperEnv+"="+at, "VITALS_COMPACT_URL="+e.cfg.URL,
-				"VITALS_COMPACT_SCHEMA="+e.cfg.Schema, "VITALS_COMPACT_DAY="+day.Format(time.RFC3339))
-			stdin, err := cmd.StdinPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stdin.Close()
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			cmd.Stderr = os.Stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			line, err := bufio.NewReader(stdout).ReadString('\n')
-			if err != nil || line != "stopped "+at+"\n" {
-				_ = cmd.Process.Kill()
-				t.Fatalf("the helper process said %q, %v", line, err)
-			}
-			if countRows(t, pool, "SELECT count(*) FROM "+e.n.Blocks) == 0 {
-				t.Errorf("no block committed by the third batch")
-			}
-			sameRows(t, "while stopped", allRows(t, pool, e), before)
-			if err := cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			_ = cmd.Wait()
-			sameRows(t, "once killed", allRows(t, pool, e), before)
+func testCompactKilled(t *testing.T, at string, bulkBytes int64) {
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	exportIntervals(t, e, reg, soakWorkload(reg, 100), rand.New(rand.NewPCG(9, 10)), day, 60, false)
+	before := allRows(t, pool, e)
 
-			if _, err := e.Compact(ctx, day); err != nil {
-				t.Fatal(err)
-			}
-			sameRows(t, "compacted again", allRows(t, pool, e), before)
-			if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != 0 {
-				t.Errorf("vitals_points holds %d rows after compaction, want 0", n)
-			}
-		})
+	ctx := xpCtx(t)
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestCompactHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), compactHelperEnv+"="+at, "VITALS_COMPACT_URL="+e.cfg.URL,
+		"VITALS_COMPACT_BULK_BYTES="+strconv.FormatInt(bulkBytes, 10),
+		"VITALS_COMPACT_SCHEMA="+e.cfg.Schema, "VITALS_COMPACT_DAY="+day.Format(time.RFC3339))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "stopped "+at+"\n" {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the helper process said %q, %v", line, err)
+	}
+	// Batch by batch, the first batches' blocks are committed; in bulk,
+	// none before the end.
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Blocks); (n == 0) != (bulkBytes == 0) {
+		t.Errorf("%d blocks committed when stopped", n)
+	}
+	sameRows(t, "while stopped", allRows(t, pool, e), before)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	sameRows(t, "once killed", allRows(t, pool, e), before)
+
+	if _, err := e.Compact(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "compacted again", allRows(t, pool, e), before)
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != 0 {
+		t.Errorf("vitals_points holds %d rows after compaction, want 0", n)
 	}
 }

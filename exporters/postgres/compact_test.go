@@ -1,10 +1,14 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,14 +102,31 @@ func writeEdgeRows(t testing.TB, pool *pgxpool.Pool, e *Exporter, day time.Time)
 	}
 }
 
+// compactModes are the two ways of compacting a day: a compactor's
+// bulkBytes for each.
+var compactModes = []struct {
+	name      string
+	bulkBytes int64
+}{{"bulk", 0}, {"batches", math.MaxInt64}}
+
 // TestCompactKeepsEveryPoint compacts a day of the example service's
-// series (every kind, buckets included) and hand-written edge rows: the
-// rows of vitals_points_all are the same before and after, the day's
-// partition of vitals_points keeps only the row no block can hold, and
-// points written to the day afterwards (new, and again at the time of a
-// compacted one) are seen at once and merged by the next compaction.
+// series (every kind, buckets included) and hand-written edge rows, in
+// bulk and batch by batch: the rows of vitals_points_all are the same
+// before and after, the day's partition of vitals_points keeps only the
+// row no block can hold, and points written to the day afterwards (new,
+// and again at the time of a compacted one) are seen at once and merged
+// by the next compaction.
 func TestCompactKeepsEveryPoint(t *testing.T) {
 	t.Parallel()
+	for _, mode := range compactModes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			testCompactKeepsEveryPoint(t, mode.bulkBytes)
+		})
+	}
+}
+
+func testCompactKeepsEveryPoint(t *testing.T, bulkBytes int64) {
 	e, pool := xpNew(t, Config{CompactAfter: -1})
 	day := compactTestDay()
 	reg := metrics.NewRegistry()
@@ -123,7 +144,7 @@ func TestCompactKeepsEveryPoint(t *testing.T) {
 	}
 	ctx := xpCtx(t)
 	c := e.compactor()
-	c.batchBytes = 64 << 10 // several batches
+	c.batchBytes, c.bulkBytes = 64<<10, bulkBytes // several batches
 	st, err := c.compactDay(ctx, day)
 	if err != nil {
 		t.Fatal(err)
@@ -209,9 +230,11 @@ func TestBlocksCompression(t *testing.T) {
 	}
 }
 
-// TestCompactEmptiedPartitionIsTruncated: once compacted, the day's
-// partition of vitals_points gives its space back at once.
-func TestCompactEmptiedPartitionIsTruncated(t *testing.T) {
+// TestCompactEmptiedPartitionIsVacuumed: once compacted, the day's
+// partition of vitals_points gives its space back, as soon as no
+// transaction older than the compaction is left (the other tests' run
+// meanwhile: the vacuum is tried again until then).
+func TestCompactEmptiedPartitionIsVacuumed(t *testing.T) {
 	t.Parallel()
 	e, pool := xpNew(t, Config{CompactAfter: -1})
 	day := compactTestDay()
@@ -221,8 +244,56 @@ func TestCompactEmptiedPartitionIsTruncated(t *testing.T) {
 	if _, err := e.Compact(ctx, day); err != nil {
 		t.Fatal(err)
 	}
-	if n := countRows(t, pool, "SELECT pg_relation_size($1)", pointsPartition(e.n, day)); n != 0 {
-		t.Errorf("the emptied partition holds %d bytes, want 0", n)
+	for countRows(t, pool, "SELECT pg_relation_size($1)", pointsPartition(e.n, day)) != 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the emptied partition keeps its space")
+		case <-time.After(20 * time.Millisecond):
+		}
+		if err := e.compactor().vacuum(ctx, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCompactBulkFallsBack: when rows are written to the day while it is
+// compacted in bulk (here after each range is read, so the last one is
+// certainly missed), the bulk work is dropped and the day compacted batch
+// by batch, the new rows with it.
+func TestCompactBulkFallsBack(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	exportIntervals(t, e, reg, soakWorkload(reg, 100), rand.New(rand.NewPCG(15, 16)), day, 60, false)
+	ctx := xpCtx(t)
+	var logs bytes.Buffer
+	c := e.compactor()
+	c.batchBytes, c.bulkBytes, c.workers = 16<<10, 0, 1
+	c.log = slog.New(slog.NewTextHandler(&logs, nil))
+	late := metrics.NewRegistry()
+	lateCounter := late.Counter("late", nil)
+	var want []string
+	batchByBatch, i := false, 0
+	c.afterMove = func() { batchByBatch = true }
+	c.afterBatch = func() {
+		if batchByBatch {
+			return
+		}
+		lateCounter.Inc(1)
+		exportIntervals(t, e, late, func(*rand.Rand) {}, nil, day.Add(23*time.Hour+time.Duration(i)*10*time.Second), 1, false)
+		i++
+		want = allRows(t, pool, e)
+	}
+	if _, err := c.compactDay(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "compacting it batch by batch") || !batchByBatch {
+		t.Errorf("the bulk compaction did not fall back; logs:\n%s", logs.String())
+	}
+	sameRows(t, "after falling back", allRows(t, pool, e), want)
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != 0 {
+		t.Errorf("vitals_points holds %d rows after compaction, want 0", n)
 	}
 }
 
