@@ -274,7 +274,7 @@ func timeCompaction(t *testing.T, url, schema string, day time.Time) {
 	if err := c.pool.QueryRow(ctx, "SELECT pg_total_relation_size($1)", blocksPartition(c.n, day)).Scan(&blockBytes); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("scale: compacted %d series, %d points in %v (%.0f points/s, %d batches, %d at a time): %d MB to %d MB (%.2f B/point)",
+	t.Logf("scale: compacted %d series, %d points in %v (%.0f points/s, %d transactions, in bulk: %v): %d MB to %d MB (%.2f B/point)",
 		st.Series, st.Points, st.Duration.Round(time.Millisecond), float64(st.Points)/st.Duration.Seconds(),
-		st.Batches, c.workers, rawBytes>>20, blockBytes>>20, float64(blockBytes)/float64(st.Points))
+		st.Batches, rawBytes >= c.bulkBytes, rawBytes>>20, blockBytes>>20, float64(blockBytes)/float64(st.Points))
 }
