@@ -256,10 +256,12 @@ func (c *compactor) compactDay(ctx context.Context, day time.Time) (CompactStats
 }
 
 // compactDayLocked moves the rows of day's partition of vitals_points
-// into blocks, batch by batch, then truncates the partition if it is
-// empty. The caller holds the compaction lock; if another process
-// compacts the same day at once regardless, every point still ends up in
-// one block (see compactBatch).
+// into blocks, in bulk if the partition holds c.bulkBytes or more (see
+// compact_bulk.go), else (or if rows are written meanwhile) batch by
+// batch, then vacuums the partition. The caller holds the compaction lock;
+// if another process compacts the same day at once regardless, every
+// point still ends up in one block (see compactBatch; a bulk compaction
+// sees the rows change and falls back).
 func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (CompactStats, error) {
 	began := time.Now()
 	st := CompactStats{Day: day}
