@@ -275,7 +275,7 @@ func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (Compac
 		return st, err
 	}
 	if size >= c.bulkBytes {
-		st, err := c.compactBulk(ctx, day, ranges)
+		st, err := c.compactBulk(ctx, day, size, len(ranges))
 		if err == nil {
 			err = c.vacuum(ctx, day)
 			st.Duration = time.Since(began)
@@ -397,15 +397,15 @@ type dbtx interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// collect reads the rows that query (with arguments lo and hi) returns,
+// collect reads the rows that query (with args) returns,
 // and the points of those series' blocks of day, written by earlier runs,
 // which follow the rows and are replaced by those at the same time. It
 // returns the series (in id order), a new block for each, and the number
 // of rows read.
-func (c *compactor) collect(ctx context.Context, q dbtx, day time.Time, query string, lo, hi int64) (
+func (c *compactor) collect(ctx context.Context, q dbtx, day time.Time, query string, args ...any) (
 	ids []int64, blocks [][]any, rows int, err error) {
 	points := map[int64][]blockPoint{}
-	r, err := q.Query(ctx, query, lo, hi)
+	r, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, nil, 0, err
 	}

@@ -4,48 +4,74 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// A large day is compacted in bulk: moving its rows batch by batch would
-// dirty, and write out again, nearly every page of its partition once per
-// batch (a page holds the rows of one flush, of every series), which
-// costs far more than reading them. So the batches only read the rows,
-// and build the blocks in a temporary table of a connection of their own;
-// then one transaction checks that no row was written to the day
-// meanwhile, replaces the day's blocks of those series with the new ones,
-// and deletes the rows it read, in one pass. Readers see the rows until
-// that transaction commits, the blocks after; a process dying before the
-// commit leaves everything as it was (its temporary table goes with its
-// connection). If rows were written to the day meanwhile, the work is
-// dropped and the day is compacted batch by batch instead.
+// A large day is compacted in bulk. Its partition holds the rows in the
+// order they were written, a flush of every series after another, so the
+// rows of a few series are spread over nearly every page: reading them
+// batch by batch reads the whole partition again for each batch, and
+// moving them (DELETE) writes it again for each batch too. So the bulk
+// compaction reads the partition once, in order, into a temporary table
+// partitioned by hash of series_id, one partition per batch (a batch is
+// then read in order too); builds the blocks of each batch into another
+// temporary table; and publishes them in one transaction, which checks
+// that no row was written to the day meanwhile (writers of the day wait
+// from there on), replaces the day's blocks of those series and deletes
+// the rows in one pass. Readers see the rows until that transaction
+// commits, the blocks after. A process dying before the commit leaves
+// everything as it was: its temporary tables go with its connection. If
+// rows were written to the day meanwhile, the work is dropped and the day
+// compacted batch by batch instead. The temporary tables take about the
+// size of the partition on disk meanwhile.
 
 // errDayWritten reports rows written to, or deleted from, a day while it
 // was read for a bulk compaction.
 var errDayWritten = errors.New("compact: the day's rows changed while they were read")
 
-// compactBulk compacts day's partition of vitals_points in bulk, reading
-// the series of each of ranges in turn.
-func (c *compactor) compactBulk(ctx context.Context, day time.Time, ranges [][2]int64) (CompactStats, error) {
+// compactBulk compacts day's partition of vitals_points, of size bytes, in
+// bulk, in batches batches.
+func (c *compactor) compactBulk(ctx context.Context, day time.Time, size int64, batches int) (CompactStats, error) {
 	st := CompactStats{Day: day}
+	batches = min(batches, 4096)
+	// Statements over the whole partition get c.timeout per 256 MB.
+	long := c.timeout * time.Duration(1+size/(256<<20))
 	conn, err := pgx.ConnectConfig(ctx, c.pool.Config().ConnConfig)
 	if err != nil {
 		return st, err
 	}
 	defer conn.Close(context.Background())
-	const staging = "vitals_compact_staging"
-	if _, err := conn.Exec(ctx, "CREATE TEMPORARY TABLE "+staging+" (LIKE "+c.n.Blocks+" INCLUDING ALL)"); err != nil {
-		return st, fmt.Errorf("create the staging table: %w", err)
+	const split, staging = "vitals_compact_split", "vitals_compact_staging"
+	stmts := []string{
+		"SET temp_buffers = '64MB'", // before the session's first temporary table
+		"CREATE TEMPORARY TABLE " + staging + " (LIKE " + c.n.Blocks + " INCLUDING ALL)",
+		"CREATE TEMPORARY TABLE " + split + " (LIKE " + c.n.Points + ") PARTITION BY HASH (series_id)",
+	}
+	for i := range batches {
+		stmts = append(stmts, fmt.Sprintf("CREATE TEMPORARY TABLE %s_%d PARTITION OF %s FOR VALUES WITH (MODULUS %d, REMAINDER %d)",
+			split, i, split, batches, i))
+	}
+	for _, stmt := range stmts {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return st, fmt.Errorf("%s: %w", stmt, err)
+		}
 	}
 	part := pointsPartition(c.n, day)
-	read := "SELECT " + strings.Join(pointColumnNames, ", ") + " FROM " + part +
-		" WHERE series_id BETWEEN $1 AND $2 AND " + representableSQL
-	for _, r := range ranges {
+	cols := strings.Join(pointColumnNames, ", ")
+	sctx, cancel := context.WithTimeout(ctx, long)
+	tag, err := conn.Exec(sctx, "INSERT INTO "+split+" SELECT "+cols+" FROM "+part+" WHERE "+representableSQL)
+	cancel()
+	if err != nil {
+		return st, fmt.Errorf("read the partition: %w", err)
+	}
+	copied := int(tag.RowsAffected())
+	for i := range batches {
 		bctx, cancel := context.WithTimeout(ctx, c.timeout)
-		ids, blocks, n, err := c.collect(bctx, conn, day, read, r[0], r[1])
+		ids, blocks, n, err := c.collect(bctx, conn, day, "SELECT "+cols+" FROM "+split+"_"+strconv.Itoa(i))
 		if err == nil && len(ids) > 0 {
 			_, err = conn.CopyFrom(bctx, pgx.Identifier{staging}, blockColumnNames(), pgx.CopyFromRows(blocks))
 		}
@@ -60,23 +86,28 @@ func (c *compactor) compactBulk(ctx context.Context, day time.Time, ranges [][2]
 			c.afterBatch()
 		}
 	}
-	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", lockKey(c.n.Schema)); err != nil {
+	if st.Points != copied {
+		return st, fmt.Errorf("compact: %d rows copied, %d read back", copied, st.Points)
+	}
+	pctx, cancel := context.WithTimeout(ctx, long)
+	defer cancel()
+	err = pgx.BeginFunc(pctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(pctx, "SELECT pg_advisory_xact_lock_shared($1)", lockKey(c.n.Schema)); err != nil {
 			return fmt.Errorf("advisory lock: %w", err)
 		}
 		// Writers of the day wait from here on; readers do not.
-		if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", c.timeout.Milliseconds())); err != nil {
+		if _, err := tx.Exec(pctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", c.timeout.Milliseconds())); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "LOCK TABLE "+part+" IN SHARE MODE"); err != nil {
+		if _, err := tx.Exec(pctx, "LOCK TABLE "+part+" IN SHARE MODE"); err != nil {
 			return err
 		}
 		var rows, all int
-		if err := tx.QueryRow(ctx, "SELECT count(*) FILTER (WHERE "+representableSQL+"), count(*) FROM "+part).
+		if err := tx.QueryRow(pctx, "SELECT count(*) FILTER (WHERE "+representableSQL+"), count(*) FROM "+part).
 			Scan(&rows, &all); err != nil {
 			return err
 		}
-		if rows != st.Points {
+		if rows != copied {
 			return errDayWritten
 		}
 		blocks := blocksPartition(c.n, day)
@@ -89,7 +120,7 @@ func (c *compactor) compactBulk(ctx context.Context, day time.Time, ranges [][2]
 			stmts[2] += " WHERE " + representableSQL
 		}
 		for _, stmt := range stmts {
-			if _, err := tx.Exec(ctx, stmt); err != nil {
+			if _, err := tx.Exec(pctx, stmt); err != nil {
 				return err
 			}
 		}
