@@ -277,9 +277,9 @@ func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (Compac
 	if size >= c.bulkBytes {
 		st, err := c.compactBulk(ctx, day, size, len(ranges))
 		if err == nil {
-			err = c.vacuum(ctx, day)
+			c.vacuum(ctx, day, size)
 			st.Duration = time.Since(began)
-			return st, err
+			return st, nil
 		}
 		if !errors.Is(err, errDayWritten) {
 			return st, err
@@ -328,9 +328,9 @@ func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (Compac
 	if first != nil {
 		return st, first
 	}
-	err = c.vacuum(ctx, day)
+	c.vacuum(ctx, day, size)
 	st.Duration = time.Since(began)
-	return st, err
+	return st, nil
 }
 
 // batches splits the id space into ranges [lo, hi] each holding about
@@ -435,19 +435,22 @@ func (c *compactor) collect(ctx context.Context, q dbtx, day time.Time, query st
 	return ids, blocks, rows, nil
 }
 
-// vacuum vacuums day's partition of vitals_points once its rows are
-// moved, which gives their space back at once (the file is truncated when
-// no row is left) rather than when autovacuum comes. Unlike TRUNCATE it
-// keeps the rows that a transaction older than the compaction still sees.
-// A role that may not vacuum the table only gets a warning.
-func (c *compactor) vacuum(ctx context.Context, day time.Time) error {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+// vacuum vacuums day's partition of vitals_points, of size bytes, once
+// its rows are moved, which gives their space back at once (the file is
+// truncated when no row is left) rather than when autovacuum comes.
+// Unlike TRUNCATE it keeps the rows that a transaction older than the
+// compaction still sees. It is given c.timeout per 256 MB; a failure is
+// logged, not returned: the day is compacted, and autovacuum will do it.
+// A role that may not vacuum the table only gets a warning from the
+// server.
+func (c *compactor) vacuum(ctx context.Context, day time.Time, size int64) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout*time.Duration(1+size/(256<<20)))
 	defer cancel()
 	_, err := c.pool.Exec(ctx, "VACUUM "+pointsPartition(c.n, day))
-	if sqlState(err) == undefinedTable {
-		return nil
+	if err != nil && sqlState(err) != undefinedTable && ctx.Err() == nil {
+		c.log.Warn("postgres: cannot vacuum a compacted day's partition; autovacuum will",
+			"schema", c.n.Schema, "day", day.Format(time.DateOnly), "error", err)
 	}
-	return err
 }
 
 // blockColumnNames returns the names of the columns of vitals_blocks.
