@@ -29,7 +29,7 @@ type rollupTester struct {
 
 func newRollupTester(t *testing.T) *rollupTester {
 	t.Helper()
-	e, pool := xpNew(t, Config{MaintenanceInterval: time.Hour})
+	e, pool := xpNew(t, Config{MaintenanceInterval: time.Hour, CompactAfter: -1}) // tests compact when they choose
 	rt := &rollupTester{e: e, pool: pool, n: e.n}
 	rt.r = rt.rollups(pool)
 	return rt
