@@ -54,6 +54,14 @@ type Config struct {
 	// grace period (Kubernetes, systemd) to the service itself.
 	ShutdownTimeout time.Duration
 
+	// OnSnapshot, if set, is called with every snapshot the Reporter takes
+	// (Shutdown's final one included), from the ticking goroutine, before
+	// the snapshot is queued for the exporters. It must return quickly and
+	// must neither modify the snapshot nor keep its slices, which the
+	// exporters share; a panic in it is recovered and logged. vitals.Start
+	// uses it to feed the live page's history.
+	OnSnapshot func(metrics.Snapshot)
+
 	// Logger receives what goes wrong in the background: failed exports
 	// (an error repeated by the same exporter is logged at most once a
 	// minute, with its count), rejected points, dropped snapshots and
@@ -83,6 +91,7 @@ type settings struct {
 	shutdownTimeout        time.Duration
 	minBackoff, maxBackoff time.Duration
 	queueSize              int
+	onSnapshot             func(metrics.Snapshot)
 	logger                 *slog.Logger
 }
 
@@ -138,6 +147,7 @@ func (c Config) settings(reg *metrics.Registry) (settings, error) {
 		shutdownTimeout: cmp.Or(c.ShutdownTimeout, DefaultShutdownTimeout),
 		minBackoff:      c.MinBackoff,
 		maxBackoff:      c.MaxBackoff,
+		onSnapshot:      c.OnSnapshot,
 		logger:          cmp.Or(c.Logger, slog.Default()),
 	}
 	s.timeout = cmp.Or(c.Timeout, s.interval)

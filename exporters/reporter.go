@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -34,8 +35,9 @@ type Reporter struct {
 	ticking chan struct{} // closed when the ticking goroutine has returned
 	drain   chan struct{} // closed by Shutdown: workers return once their queue is empty
 
-	shutdownCtx     context.Context // Shutdown's context, set before drain is closed
-	shutdownTimeout time.Duration   // the bound when Shutdown's context has none
+	onSnapshot      func(metrics.Snapshot) // Config.OnSnapshot; nil when unset
+	shutdownCtx     context.Context        // Shutdown's context, set before drain is closed
+	shutdownTimeout time.Duration          // the bound when Shutdown's context has none
 	log             *slog.Logger
 	shut            atomic.Bool
 }
@@ -65,6 +67,7 @@ func Start(reg *metrics.Registry, cfg Config) (*Reporter, error) {
 		drain:   make(chan struct{}),
 
 		shutdownTimeout: s.shutdownTimeout,
+		onSnapshot:      s.onSnapshot,
 		log:             s.logger,
 	}
 	now := time.Now()
@@ -109,9 +112,23 @@ func (r *Reporter) snapshot(stamp time.Time) {
 	if !stamp.IsZero() {
 		snap.Time = stamp
 	}
+	r.observe(snap)
 	for _, w := range r.workers {
 		w.enqueue(snap)
 	}
+}
+
+// observe hands snap to Config.OnSnapshot, recovering a panic in it.
+func (r *Reporter) observe(snap metrics.Snapshot) {
+	if r.onSnapshot == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("exporters: Config.OnSnapshot panicked", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	r.onSnapshot(snap)
 }
 
 // Shutdown stops the Reporter and flushes what it holds:

@@ -569,3 +569,39 @@ func TestOneReporterPerRegistry(t *testing.T) {
 		t.Errorf("exported after a restart: %+v (found %v); want the first Reporter's %d points", s, ok, series(snap))
 	}
 }
+
+func TestOnSnapshotSeesEverySnapshotFirst(t *testing.T) {
+	t.Parallel()
+	reg := metrics.NewRegistry()
+	reg.Counter("requests", nil).Inc(3)
+	e := &recorder{}
+	var seen []uint64 // written by the ticking goroutine, read after Shutdown
+	logs := newLogSink()
+	r := start(t, reg, exporters.Config{
+		Exporters: map[string]exporters.Exporter{"e": e},
+		Interval:  tick,
+		OnSnapshot: func(snap metrics.Snapshot) {
+			seen = append(seen, snap.Seq)
+			if len(seen) == 1 {
+				panic("boom in OnSnapshot")
+			}
+		},
+		Logger: slog.New(logs),
+	})
+	testkit.Poll(t, 20*time.Second, "three exports", func() bool { return len(e.received()) >= 3 })
+	if err, _ := shutdown(r, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got := e.received()
+	if len(seen) != len(got) {
+		t.Fatalf("OnSnapshot saw %d snapshots, the exporter %d; want the same, a panic in OnSnapshot included", len(seen), len(got))
+	}
+	for i, snap := range got {
+		if seen[i] != snap.Seq {
+			t.Errorf("snapshot %d: OnSnapshot saw Seq %d, the exporter %d", i, seen[i], snap.Seq)
+		}
+	}
+	if recs := logs.find("OnSnapshot panicked"); len(recs) != 1 {
+		t.Errorf("panic log records %+v; want one", recs)
+	}
+}
