@@ -63,15 +63,20 @@ func openPosition(dir string) (pf *positionFile, pos position, damaged error, er
 	}
 	pf = &positionFile{f: f}
 	var best *slot
+	written := false
 	for i := range 2 {
 		var b [slotSize]byte
 		if _, err := f.ReadAt(b[:], int64(i*slotStride)); err != nil && !errors.Is(err, io.EOF) {
 			f.Close()
 			return nil, position{}, nil, err
 		}
+		written = written || b != [slotSize]byte{}
 		if s, ok := parseSlot(b[:]); ok && (best == nil || s.gen > best.gen) {
 			best = &s
 		}
+	}
+	if !written { // created, but no position written yet
+		return pf, position{}, nil, nil
 	}
 	if best == nil {
 		return pf, position{}, fmt.Errorf("%s: both slots damaged; the records still on disk are offered again", path), nil
