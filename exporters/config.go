@@ -62,6 +62,30 @@ type Config struct {
 	// uses it to feed the live page's history.
 	OnSnapshot func(metrics.Snapshot)
 
+	// SpoolDir, if set, keeps on disk what the memory queues cannot hold,
+	// so that a long outage or a restart of the process loses nothing:
+	// each exporter spools into SpoolDir/<exporter name>/ (created 0o700;
+	// characters other than letters, digits, '-', '_' and '.' in the name
+	// are escaped as %XX). Snapshots go there when the memory queue is full,
+	// while the backend fails, and when Shutdown's deadline passes; they are
+	// replayed oldest first once the backend takes exports again, by this
+	// process or the next one opened on the same directory. See the package
+	// documentation. Defaults to "": no spool, and a full queue drops its
+	// oldest snapshot.
+	//
+	// One process at a time uses a directory. If another process holds it
+	// (or it cannot be created), the Reporter starts all the same: that
+	// exporter runs without a spool, one warning names the directory and
+	// the holder's pid, and Health shows it (ExporterHealth.Spool.Error).
+	SpoolDir string
+
+	// SpoolMaxBytes bounds each exporter's spool on disk. When a snapshot
+	// would exceed it, the oldest spooled snapshots are removed and their
+	// points counted as dropped. At least MinSpoolMaxBytes. Defaults to
+	// DefaultSpoolMaxBytes (1 GiB, several hours of 10,000 series at 10 s);
+	// ignored without SpoolDir.
+	SpoolMaxBytes int64
+
 	// Logger receives what goes wrong in the background: failed exports
 	// (an error repeated by the same exporter is logged at most once a
 	// minute, with its count), rejected points, dropped snapshots and
@@ -75,6 +99,14 @@ const DefaultInterval = 10 * time.Second
 // DefaultShutdownTimeout is how long Shutdown waits when its context has
 // no deadline (Config.ShutdownTimeout's default).
 const DefaultShutdownTimeout = 5 * time.Second
+
+// DefaultSpoolMaxBytes is each exporter's spool size cap when
+// Config.SpoolMaxBytes is 0: 1 GiB.
+const DefaultSpoolMaxBytes int64 = 1 << 30
+
+// MinSpoolMaxBytes is the smallest Config.SpoolMaxBytes: 1 MiB, a few
+// snapshots of 10,000 series.
+const MinSpoolMaxBytes int64 = 1 << 20
 
 // The defaults and limits documented on Config.
 const (
@@ -91,6 +123,8 @@ type settings struct {
 	shutdownTimeout        time.Duration
 	minBackoff, maxBackoff time.Duration
 	queueSize              int
+	spoolDir               string // "" without a spool
+	spoolMaxBytes          int64
 	onSnapshot             func(metrics.Snapshot)
 	logger                 *slog.Logger
 }
@@ -136,6 +170,10 @@ func (c Config) settings(reg *metrics.Registry) (settings, error) {
 	if c.MinBackoff > 0 && c.MaxBackoff > 0 && c.MinBackoff > c.MaxBackoff {
 		bad("MinBackoff (%v) is longer than MaxBackoff (%v)", c.MinBackoff, c.MaxBackoff)
 	}
+	if c.SpoolMaxBytes < 0 || (c.SpoolMaxBytes > 0 && c.SpoolMaxBytes < MinSpoolMaxBytes) {
+		bad("SpoolMaxBytes is %d; it must be at least %d (1 MiB), or 0 for the default, %d (1 GiB)",
+			c.SpoolMaxBytes, MinSpoolMaxBytes, DefaultSpoolMaxBytes)
+	}
 	if len(problems) > 0 {
 		return settings{}, fmt.Errorf("exporters: invalid Config: %s", strings.Join(problems, "; "))
 	}
@@ -147,6 +185,8 @@ func (c Config) settings(reg *metrics.Registry) (settings, error) {
 		shutdownTimeout: cmp.Or(c.ShutdownTimeout, DefaultShutdownTimeout),
 		minBackoff:      c.MinBackoff,
 		maxBackoff:      c.MaxBackoff,
+		spoolDir:        c.SpoolDir,
+		spoolMaxBytes:   cmp.Or(c.SpoolMaxBytes, DefaultSpoolMaxBytes),
 		onSnapshot:      c.OnSnapshot,
 		logger:          cmp.Or(c.Logger, slog.Default()),
 	}

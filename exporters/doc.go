@@ -79,6 +79,9 @@
 // rejected or dropped. Points are PointCounter.Points if the exporter
 // implements it, one per series otherwise.
 //
+// With Config.SpoolDir set, what would be dropped is kept on disk instead;
+// see Disk spool.
+//
 // A slow, failing or hung backend never delays the ticks, the other
 // exporters or the application: the ticking goroutine only appends to the
 // queues. A panic in an exporter is recovered, logged and treated as a
@@ -89,10 +92,75 @@
 // Reporter.Shutdown stops the ticks, takes a final snapshot (stamped with
 // the time it was taken) so that the last, partial interval is delivered,
 // and gives each exporter until its context ends to empty its queue. What
-// is still queued then is counted as dropped and reported in its error.
+// is still queued then is counted as dropped and reported in its error,
+// or, with a spool, spooled for the next process (and not an error).
 // Then it calls each exporter's Shutdown. It returns once the Reporter's
 // goroutines have ended; see Reporter.Shutdown for an exporter that ignores
 // its context.
+//
+// # Disk spool
+//
+// Config.SpoolDir gives each exporter a directory, SpoolDir/<exporter
+// name>/, where snapshots wait on disk, in order, when memory cannot hold
+// them: a snapshot pushed out of the full queue; after a failed export,
+// the whole queue, so that during an outage only the snapshot of the
+// current tick is in memory and a process killed (SIGKILL, OOM) loses at
+// most that; and what is still queued when Shutdown's deadline passes.
+// Each record is checksummed and fsynced before it counts as spooled; see
+// exporters/internal/spool for the format, the cost and what a power loss
+// can lose.
+//
+// Replay. The spool's oldest record is offered to the exporter whenever
+// the queue is empty, and every other time otherwise: after an export of
+// the queue's head, one spooled record, and the reverse. So a recovered
+// backend receives the backlog oldest first, at the speed it accepts it,
+// while each fresh snapshot waits for at most one replayed snapshot, plus
+// the one being exported when it was taken. A record is removed from the
+// spool (durably) once its export returns, so a crash right then offers
+// that one record again after the restart. While Shutdown drains the
+// queue, the spool is left for the next process.
+//
+// Restarts. A new Reporter opening the same directory (the next process
+// of the service on this host: vitals.Start uses
+// VITALS_SPOOL_DIR/<service>/) replays what the previous one left. A
+// directory is used by one process at a time (flock): another process
+// pointed at it starts without a spool for that exporter, logs a warning
+// naming the holder's pid, and shows it in ExporterHealth.Spool.Error.
+//
+// Seq. A retry is told by its Seq (see Exporter), so a replayed snapshot
+// keeps its Seq when this Reporter spooled it: an exporter that delivered
+// part of it before the failure sends only the rest. A snapshot spooled by
+// an earlier process is offered with a Seq of 2⁶³ or more, numbered in the
+// order offered: its own Seq counted another registry's intervals and
+// could equal that of the previous Export. Seqs are therefore not in
+// order across the spool and the queue.
+//
+// Backends. PostgreSQL stores a point once per series and timestamp (its
+// primary key), so a snapshot sent twice (the record offered again after
+// a crash, or the part of a spooled snapshot that an earlier process had
+// delivered) is stored once. OpenTSDB has no such key: the same value for
+// the same metric, tags and timestamp sent again is kept twice by
+// VictoriaMetrics unless deduplication is on (-dedup.minScrapeInterval),
+// and OpenTSDB 2.x encodes the same value at the same timestamp into the
+// same cell, so it keeps it once (what its queries report as a duplicate
+// timestamp, unless tsd.storage.fix_duplicates is set or fsck is run, is
+// two cells for one timestamp, such as an integer and a float). Replays
+// carry the timestamps the snapshots were taken with, which may be hours
+// old: OpenTSDB and VictoriaMetrics accept them within their retention;
+// PostgreSQL stores them in their day's partition, but its rollups take
+// points only up to 10 minutes late (see exporters/postgres), so the
+// rollups of a longer outage lack what was replayed.
+//
+// Accounting. A spooled snapshot's points are counted by nobody until they
+// leave the spool: exported or rejected when replayed, by the process that
+// replays them, or dropped when the spool removes them: its cap
+// (Config.SpoolMaxBytes) is reached and the oldest records go, or a record
+// is found damaged (a torn write, a changed byte), which is logged. A
+// snapshot that cannot be written (disk full) is dropped as it would be
+// without a spool. So across restarts every point is still counted once,
+// as exported, rejected or dropped, except the one record a crash may
+// offer again. A spooled snapshot is counted whole: its replay's
+// PartialError counts are not used.
 //
 // # Self-metrics and health
 //
@@ -101,14 +169,22 @@
 //
 //	vitals.exporter.exported       counter        points the backend accepted
 //	vitals.exporter.rejected       counter        points the backend refused as invalid
-//	vitals.exporter.dropped        counter        points never delivered: full queue, Shutdown's deadline
+//	vitals.exporter.dropped        counter        points never delivered: full queue, Shutdown's deadline, the spool
 //	vitals.exporter.retries        counter        Export calls that offered a snapshot again
 //	vitals.exporter.queue          gauge          snapshots queued (a function, read at each snapshot)
 //	vitals.exporter.flush          timer          duration of successful Export calls
 //	vitals.exporter.since_success  gauge_float64  seconds since the last success, or since Start
 //
+// and with Config.SpoolDir:
+//
+//	vitals.exporter.spooled        gauge          points in the spool
+//	vitals.exporter.spooled_bytes  gauge          size of the spool's files
+//	vitals.exporter.spool_dropped  counter        points the spool removed (cap, damaged records), part of dropped
+//
 // Reporter.Health returns the same counts with the last success and the
-// last error, for health reports.
+// last error, and the spool's state, for health reports. The spool logs
+// when spooling starts, when a replay starts and ends, and what it drops
+// (at most once a minute for a repeated message).
 //
 // # Errors
 //

@@ -35,7 +35,11 @@ import (
 // snap.Seq equals that of the previous call is a retry, and a Seq more
 // than one above it means that snapshots in between were dropped. A Seq of
 // 0 comes from a caller other than the Reporter (a Peek, a snapshot built
-// by hand) and is never a retry.
+// by hand) and is never a retry. With a spool (Config.SpoolDir), replayed
+// snapshots take turns with fresh ones, so Seqs are not in order, and
+// those spooled by an earlier process carry Seqs of 2⁶³ and more (see the
+// package documentation); a retry is still the only call with the Seq of
+// the previous one.
 type Exporter interface {
 	Export(ctx context.Context, snap metrics.Snapshot) error
 	// Shutdown stops the exporter; the Reporter calls it once, after the

@@ -15,6 +15,23 @@ type ExporterHealth struct {
 	Rejected    int64     // points the backend refused as invalid
 	Dropped     int64     // points never delivered: pushed out of a full queue, or left at Shutdown's deadline
 	Retries     int64     // Export calls that offered a snapshot again after a transient error
+	Spool       SpoolHealth
+}
+
+// SpoolHealth describes an exporter's disk spool (see Config.SpoolDir).
+// Its points are counted in none of ExporterHealth's counts until they
+// leave the spool: exported or rejected when replayed, dropped when the
+// spool removes them.
+type SpoolHealth struct {
+	Dir string // the exporter's spool directory; "" when Config.SpoolDir is unset
+	// Error says why the exporter runs without its spool: the directory is
+	// used by another process (the error names its pid) or cannot be
+	// created or read. "" while the spool works.
+	Error   string
+	Records int   // snapshots on disk, waiting for the backend
+	Points  int64 // their points
+	Bytes   int64 // the size of the spool's files
+	Dropped int64 // points the spool removed (its cap, corrupt records); part of ExporterHealth.Dropped
 }
 
 // Health returns the state of every exporter, sorted by name. It is safe
@@ -41,5 +58,6 @@ func (w *worker) health() ExporterHealth {
 	h.Rejected = w.self.rejected.Count()
 	h.Dropped = w.self.dropped.Count()
 	h.Retries = w.self.retries.Count()
+	h.Spool = w.spool.health()
 	return h
 }

@@ -8,6 +8,9 @@ type batch struct {
 	points    int // what the exporter counts it as: PointCounter.Points, or one per series
 	delivered int // points already counted as exported (see Partial); guarded by worker.mu
 	tries     int // Export calls so far; only the worker touches it
+	// spooled marks a batch read back from the spool: it is counted whole
+	// (a PartialError's count is ignored), when it leaves the spool.
+	spooled bool
 }
 
 // undelivered returns how many of b's points are not counted as exported.

@@ -74,6 +74,7 @@ func Start(reg *metrics.Registry, cfg Config) (*Reporter, error) {
 	for _, name := range slices.Sorted(maps.Keys(s.exporters)) {
 		w := newWorker(name, s.exporters[name], s, now)
 		w.register(reg)
+		w.openSpool(reg)
 		r.workers = append(r.workers, w)
 	}
 	for _, w := range r.workers {

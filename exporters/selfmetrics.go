@@ -17,6 +17,9 @@ const (
 	metricQueue        = "vitals.exporter.queue"         // functional gauge: snapshots queued
 	metricFlush        = "vitals.exporter.flush"         // timer: duration of successful Export calls
 	metricSinceSuccess = "vitals.exporter.since_success" // functional float gauge: seconds since the last success, or since Start
+	metricSpooled      = "vitals.exporter.spooled"       // functional gauge: points in the spool (with Config.SpoolDir)
+	metricSpooledBytes = "vitals.exporter.spooled_bytes" // functional gauge: size of the spool's files
+	metricSpoolDropped = "vitals.exporter.spool_dropped" // counter: points the spool removed (cap, corrupt records), part of dropped
 	tagExporter        = "exporter"
 )
 
@@ -25,6 +28,7 @@ const (
 // logs why it is not exported.
 type selfMetrics struct {
 	exported, rejected, dropped, retries *metrics.Counter
+	spoolDropped                         *metrics.Counter // with a spool only
 	flush                                *metrics.Timer
 }
 
@@ -40,8 +44,23 @@ func (w *worker) register(reg *metrics.Registry) {
 		retries:  reg.Counter(metricRetries, tags),
 		flush:    reg.Timer(metricFlush, tags),
 	}
+	if w.spoolDir != "" {
+		w.self.spoolDropped = reg.Counter(metricSpoolDropped, tags)
+	}
 	reg.FunctionalGauge(metricQueue, tags, w.queued)
 	reg.FunctionalGaugeFloat64(metricSinceSuccess, tags, w.sinceSuccess)
+}
+
+// openSpool opens w's spool, if Config.SpoolDir is set, and registers its
+// gauges. Called by Start after register, before w runs.
+func (w *worker) openSpool(reg *metrics.Registry) {
+	if w.spoolDir == "" {
+		return
+	}
+	w.spool = openSpooler(w.spoolDir, w.name, w.spoolMax, w.log, w.self.dropped, w.self.spoolDropped)
+	tags := metrics.Tags{tagExporter: w.name}
+	reg.FunctionalGauge(metricSpooled, tags, w.spool.points.Load)
+	reg.FunctionalGauge(metricSpooledBytes, tags, w.spool.bytes.Load)
 }
 
 // unregister removes w's functional gauges, which would otherwise keep
@@ -50,6 +69,10 @@ func (w *worker) unregister(reg *metrics.Registry) {
 	tags := metrics.Tags{tagExporter: w.name}
 	reg.Unregister(metricQueue, tags)
 	reg.Unregister(metricSinceSuccess, tags)
+	if w.spool != nil {
+		reg.Unregister(metricSpooled, tags)
+		reg.Unregister(metricSpooledBytes, tags)
+	}
 }
 
 func (w *worker) queued() int64 {

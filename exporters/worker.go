@@ -23,6 +23,12 @@ import (
 // without being exported. A batch pushed out of the full queue while it is
 // being exported is counted when that Export returns: exported if it
 // succeeded, dropped if it failed.
+//
+// With a spool, a batch that would be dropped is spooled instead (see
+// spill.go), and is counted when it leaves the spool: exported or rejected
+// when its replay returns, dropped if the spool removes it (its cap, a
+// corrupt record). A batch on disk is counted by the process that replays
+// it, so a restart neither loses nor counts it twice.
 type worker struct {
 	name       string
 	exp        Exporter
@@ -32,17 +38,27 @@ type worker struct {
 	maxBackoff time.Duration
 	log        *slog.Logger // tagged with the exporter's name
 	self       selfMetrics
+	spoolDir   string   // Config.SpoolDir; "" without a spool
+	spoolMax   int64    // Config.SpoolMaxBytes, with its default
+	spool      *spooler // set by Start when spoolDir is; nil otherwise
 
 	ready chan struct{} // holds a token when a batch was queued
 	done  chan struct{} // closed when run returns
 
-	mu          sync.Mutex // guards the fields below
-	q           queue
-	inflight    *batch // being exported; nil between exports
-	closed      bool   // the queue was emptied for good; later results are not counted
-	finished    bool   // run has set err
-	abandoned   bool   // Shutdown stopped waiting for run
-	err         error  // what Shutdown reports for this exporter
+	mu       sync.Mutex // guards the fields below
+	q        queue
+	inflight *batch // being exported from the queue; nil between exports
+	spilling *batch // being written to the spool by run; nil otherwise
+	// spill holds the batches pushed out of the full queue, and the one
+	// whose export failed, oldest first, for run to spool. Only with a
+	// usable spool; at most the queue's size.
+	spill       []*batch
+	lastFailed  bool  // the last export failed transiently: run spools the whole queue
+	replayTurn  bool  // the next export offers the spool's oldest record, if any
+	closed      bool  // the queue was emptied for good; later results are not counted
+	finished    bool  // run has set err
+	abandoned   bool  // Shutdown stopped waiting for run
+	err         error // what Shutdown reports for this exporter
 	started     time.Time
 	lastSuccess time.Time
 	lastError   string
@@ -66,6 +82,8 @@ func newWorker(name string, exp Exporter, s settings, now time.Time) *worker {
 		done:       make(chan struct{}),
 		q:          newQueue(s.queueSize),
 		started:    now,
+		spoolDir:   s.spoolDir,
+		spoolMax:   s.spoolMaxBytes,
 	}
 	w.counter, _ = exp.(PointCounter)
 	return w
@@ -81,10 +99,21 @@ func (w *worker) enqueue(snap metrics.Snapshot) {
 		return
 	}
 	old := w.q.push(b)
-	dropped := old != nil && old != w.inflight // the one being exported is counted when Export returns
+	if old == w.inflight || old == w.spilling { // counted when Export or the spool returns
+		old = nil
+	}
+	if old != nil && w.spool.usable() { // run spools it
+		w.spill = append(w.spill, old)
+		old = nil
+		if len(w.spill) > w.q.size() { // the disk does not keep up
+			old = w.spill[0]
+			w.spill[0] = nil
+			w.spill = w.spill[1:]
+		}
+	}
 	var log bool
 	var occurrences int
-	if dropped {
+	if old != nil {
 		w.self.dropped.Inc(int64(old.undelivered()))
 		log, occurrences = w.dropLog.allow("queue full", now)
 	}
@@ -116,16 +145,19 @@ func (w *worker) count(snap metrics.Snapshot) (n int) {
 }
 
 // run exports the head of the queue until Shutdown: after a transient error
-// it waits (backoff) and offers the head again. Once Shutdown has closed
-// r.drain it returns when the queue is empty or when r.ctx ends, then shuts
-// the exporter down.
+// it waits (backoff) and offers the head again. With a spool, it first
+// spools what left the queue and, after a failed export, the queue itself;
+// it then offers the spool's oldest record and the queue's head in turns
+// (see begin). Once Shutdown has closed r.drain it returns when the queue
+// is empty or when r.ctx ends, then shuts the exporter down.
 func (w *worker) run(r *Reporter) {
 	defer close(w.done)
 	drain := r.drain
 	draining := false
 	failures := 0 // in a row, for the backoff
 	for r.ctx.Err() == nil {
-		b := w.begin()
+		w.spillPending()
+		b := w.begin(draining)
 		if b == nil {
 			if draining {
 				break
@@ -145,16 +177,58 @@ func (w *worker) run(r *Reporter) {
 			continue
 		}
 		failures++
-		if !sleep(r.ctx, backoff(w.minBackoff, w.maxBackoff, failures)) {
+		if !w.pause(r, backoff(w.minBackoff, w.maxBackoff, failures), &draining, &drain) {
 			break
 		}
 	}
 	w.stop(r.shutdownCtx)
 }
 
-// begin marks the head of the queue as being exported and returns it, or
-// nil when the queue is empty.
-func (w *worker) begin() *batch {
+// pause waits d after a failed export. It returns false when r.ctx ends.
+// With a spool it spools what is queued meanwhile, and returns early when
+// Shutdown starts draining and the queue is empty: what the worker was
+// retrying is on disk, for the next process.
+func (w *worker) pause(r *Reporter, d time.Duration, draining *bool, drain *chan struct{}) bool {
+	if !w.spool.usable() {
+		return sleep(r.ctx, d)
+	}
+	if r.ctx.Err() != nil {
+		return false // Shutdown's deadline: stop spools the queue
+	}
+	w.spillPending()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			return true
+		case <-r.ctx.Done():
+			return false
+		case <-w.ready:
+			w.spillPending()
+		case <-*drain:
+			*draining, *drain = true, nil
+		}
+		if *draining && w.queued() == 0 {
+			return true
+		}
+	}
+}
+
+// begin returns the batch to export next, or nil when there is none: the
+// spool's oldest record or the head of the queue, which it marks as being
+// exported. The two take turns while both hold batches (see replayNext);
+// while Shutdown drains the queue, the spool waits for the next process.
+func (w *worker) begin(draining bool) *batch {
+	if !draining && w.replayNext() {
+		if b := w.spool.peek(); b != nil {
+			if b.tries > 0 {
+				w.self.retries.Inc(1)
+			}
+			b.tries++
+			return b
+		}
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	b := w.q.head()
@@ -186,48 +260,68 @@ func (w *worker) export(ctx context.Context, b *batch) (err error) {
 // transiently, so that the worker backs off. Errors are logged, except
 // after Shutdown canceled ctx: Shutdown returns those.
 func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Duration) (failed bool) {
+	counted := true // false for a spooled batch that the spool dropped meanwhile (it counted it)
+	if b.spooled && (err == nil || errors.Is(err, ErrRejected)) {
+		counted = w.spool.pop(b)
+	}
 	now := time.Now()
 	w.mu.Lock()
-	w.inflight = nil
-	if w.closed { // Shutdown gave up waiting for this export and counted b as dropped
-		w.mu.Unlock()
-		return false
+	if !b.spooled {
+		w.inflight = nil
+		if w.closed { // Shutdown gave up waiting for this export and counted b
+			w.mu.Unlock()
+			return false
+		}
 	}
-	queued := w.q.head() == b // false if a newer snapshot pushed b out meanwhile
+	queued := !b.spooled && w.q.head() == b // false if a newer snapshot pushed b out meanwhile
+	points := b.undelivered()               // to count now
+	if !counted {
+		points = 0
+	}
 	rejected := 0
 	recovered := time.Duration(-1) // set when this export ends a run of failures: how long it lasted
 	switch {
 	case err == nil:
-		w.self.exported.Inc(int64(b.undelivered()))
+		w.self.exported.Inc(int64(points))
 		w.self.flush.Update(took)
 		if !w.failingSince.IsZero() {
 			recovered, w.failingSince = now.Sub(w.failingSince), time.Time{}
 		}
 		w.lastSuccess = now
 	case errors.Is(err, ErrRejected):
-		rejected = rejectedPoints(err, b.undelivered())
-		w.self.rejected.Inc(int64(rejected))
-		w.self.exported.Inc(int64(b.undelivered() - rejected))
-		if rejected < b.undelivered() {
+		if rejectedPoints(err, b.undelivered()) < b.undelivered() {
 			w.lastSuccess = now // the backend took the rest
 		}
+		rejected = rejectedPoints(err, points)
+		w.self.rejected.Inc(int64(rejected))
+		w.self.exported.Inc(int64(points - rejected))
 	default:
 		failed = true
 		if w.failingSince.IsZero() {
 			w.failingSince = now
 		}
-		if pe, ok := errors.AsType[*PartialError](err); ok {
+		if pe, ok := errors.AsType[*PartialError](err); ok && !b.spooled {
 			if n := min(pe.Delivered, b.points); n > b.delivered {
 				w.self.exported.Inc(int64(n - b.delivered))
 				b.delivered = n
 			}
 		}
-		if !queued {
+		switch {
+		case b.spooled || queued:
+			// Offered again; with a spool, run first spools the queue,
+			// b included (lastFailed), and b is then offered from there.
+		case w.spool.usable(): // pushed out meanwhile: spooled by run, before what it pushed out
+			w.spill = append([]*batch{b}, w.spill...)
+		default:
 			w.self.dropped.Inc(int64(b.undelivered()))
 		}
 	}
 	if queued && !failed {
 		w.q.pop()
+	}
+	w.lastFailed = failed
+	if !failed {
+		w.replayTurn = !b.spooled
 	}
 	var log bool
 	var occurrences int
@@ -275,6 +369,11 @@ func (w *worker) stop(ctx context.Context) {
 	if err := w.close(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	if w.spool != nil {
+		if err := w.spool.close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := w.shutdownExporter(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("exporters: %s: Shutdown: %w", w.name, err))
 	}
@@ -288,27 +387,49 @@ func (w *worker) stop(ctx context.Context) {
 	}
 }
 
-// close empties the queue for good, counts what it held as dropped and
-// returns an error saying so, or nil when it was empty. A batch being
-// exported counts too: its result will be ignored.
+// close empties the queue for good. With a spool, what it held is spooled
+// for the next process; otherwise, or if the spool fails, it is counted as
+// dropped, and close returns an error saying so (nil when nothing was
+// dropped). A batch being exported counts too: its result will be ignored.
 func (w *worker) close(ctx context.Context) error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	if w.closed {
+		w.mu.Unlock()
 		return nil
 	}
 	w.closed = true
-	batches, points := 0, 0
+	var left []*batch // oldest first
 	if b := w.inflight; b != nil && b != w.q.head() {
-		batches, points = 1, b.undelivered()
+		left = append(left, b)
 	}
-	n, p := w.q.clear()
-	batches, points = batches+n, points+p
+	left = append(left, w.spill...)
+	w.spill = nil
+	for b := w.q.pop(); b != nil; b = w.q.pop() {
+		if b != w.spilling { // run counts that one
+			left = append(left, b)
+		}
+	}
+	last := w.lastError
+	w.mu.Unlock()
+
+	var spooled, spooledPoints, batches, points int
+	for _, b := range left {
+		if w.spool.usable() && w.spool.tryAppend(b, "Shutdown's deadline passed") == nil {
+			spooled++
+			spooledPoints += b.undelivered()
+			continue
+		}
+		batches++
+		points += b.undelivered()
+	}
+	if spooled > 0 {
+		w.log.Warn("exporters: Shutdown's deadline passed; spooled what was not delivered, for the next process",
+			"dir", w.spool.dir, "snapshots", spooled, "points", spooledPoints)
+	}
 	if batches == 0 {
 		return nil
 	}
 	w.self.dropped.Inc(int64(points))
-	last := w.lastError
 	if last == "" {
 		last = "none"
 	}
