@@ -30,9 +30,11 @@ func sortPoints(pts []blockPoint) []blockPoint {
 //
 // What compresses is encoded so: the times as runs of a common step; total
 // as differences from the previous point's (counters grow slowly); mean
-// not at all when it is sum / count; the buckets of all points
-// concatenated, in the narrowest integer type that holds them. A column
-// NULL at every point is NULL.
+// not at all when it is sum / count; the rates of meters and timers as
+// far as they are predicted from the count (see blocks_rates.go); the
+// buckets of all points concatenated, their indexes as differences, in
+// the narrowest type that holds them. A column NULL at every point is
+// NULL.
 func encodeBlock(id, start int64, pts []blockPoint) []any {
 	step, runStart, runLen := encodeTimes(start, pts)
 	row := []any{id, pgEpoch.Add(time.Duration(start) * time.Microsecond), int32(len(pts)), step, runStart, runLen}
@@ -41,17 +43,37 @@ func encodeBlock(id, start int64, pts []blockPoint) []any {
 	for c := colCount; c < numInts; c++ {
 		row = append(row, intColumn(pts, c))
 	}
+	rates, predicted := encodeRates(pts, delta)
+	var elapsed []int64
+	if delta != nil {
+		elapsed = encodeMeanRate(pts)
+	}
 	for c := range numFloats {
 		switch {
 		case c == colMean && meanDerived(pts):
 			row = append(row, nil, true)
 		case c == colMean:
 			row = append(row, floatColumn(pts, c), false)
+		case c >= colRate1 && c <= colRate15:
+			row = append(row, rates[c-colRate1])
+		case c == colRateMean && elapsed != nil:
+			row = append(row, nil)
 		default:
 			row = append(row, floatColumn(pts, c))
 		}
 	}
-	return append(row, encodeBuckets(pts)...)
+	row = append(row, encodeBuckets(pts)...)
+	// The columns of migration 7 follow (blockColumnsV7), after
+	// bucket_gap and bucket_cnt1, which encodeBuckets returns last.
+	return append(row, predicted, nilIfEmpty(elapsed))
+}
+
+// nilIfEmpty returns nil (NULL) for a nil slice, else s.
+func nilIfEmpty(s []int64) any {
+	if s == nil {
+		return nil
+	}
+	return s
 }
 
 // meanDerived reports whether every point's mean is what the exporter
@@ -158,12 +180,15 @@ func floatColumn(pts []blockPoint, c int) []pgtype.Float8 {
 }
 
 // encodeBuckets returns bucket_len, bucket_idx2, bucket_idx4, bucket_cnt2,
-// bucket_cnt4 and bucket_cnt8: the number of buckets of each point (NULL
-// for a point without), and the indexes and counts of all the points
-// concatenated, each in the narrowest of the types that holds them all
-// (the others NULL). All are NULL when no point has buckets; the
-// concatenations are empty arrays, not NULL, when the points that have
-// buckets have none.
+// bucket_cnt4, bucket_cnt8, bucket_gap and bucket_cnt1: the number of
+// buckets of each point (NULL for a point without), and the indexes and
+// counts of all the points concatenated. The indexes are bucket_gap, each
+// minus the one before it, when every difference fits in a smallint (else
+// bucket_idx2 or bucket_idx4, the narrowest that holds them); the counts
+// are bucket_cnt1, a byte each, when all are 0 to 255 (else bucket_cnt2,
+// bucket_cnt4 or bucket_cnt8). The others are NULL. All are NULL when no
+// point has buckets; the concatenations are empty, not NULL, when the
+// points that have buckets have none.
 func encodeBuckets(pts []blockPoint) []any {
 	lens := make([]pgtype.Int4, len(pts))
 	n, some := 0, false
@@ -173,27 +198,45 @@ func encodeBuckets(pts []blockPoint) []any {
 			n += len(p.idx)
 		}
 	}
+	out := make([]any, 8)
 	if !some {
-		return []any{nil, nil, nil, nil, nil, nil}
+		return out
 	}
-	idxFits2, cntFits2, cntFits4 := true, true, true
+	out[0] = lens
+	gaps := make([]int16, 0, n)
+	idxFits2, prev := true, int64(0)
 	for _, p := range pts {
 		for _, x := range p.idx {
 			idxFits2 = idxFits2 && x >= math.MinInt16 && x <= math.MaxInt16
+			if g := int64(x) - prev; g >= math.MinInt16 && g <= math.MaxInt16 && gaps != nil {
+				gaps = append(gaps, int16(g))
+			} else {
+				gaps = nil
+			}
+			prev = int64(x)
 		}
+	}
+	cntFits1, cntFits2, cntFits4 := true, true, true
+	for _, p := range pts {
 		for _, x := range p.cnt {
+			cntFits1 = cntFits1 && x >= 0 && x <= math.MaxUint8
 			cntFits2 = cntFits2 && x >= math.MinInt16 && x <= math.MaxInt16
 			cntFits4 = cntFits4 && x >= math.MinInt32 && x <= math.MaxInt32
 		}
 	}
-	out := []any{lens, nil, nil, nil, nil, nil}
-	if idxFits2 {
-		out[1] = concat(pts, n, func(p blockPoint) []int32 { return p.idx }, func(x int32) int16 { return int16(x) })
-	} else {
-		out[2] = concat(pts, n, func(p blockPoint) []int32 { return p.idx }, func(x int32) int32 { return x })
+	idx := func(p blockPoint) []int32 { return p.idx }
+	switch {
+	case gaps != nil:
+		out[6] = gaps
+	case idxFits2:
+		out[1] = concat(pts, n, idx, func(x int32) int16 { return int16(x) })
+	default:
+		out[2] = concat(pts, n, idx, func(x int32) int32 { return x })
 	}
 	cnt := func(p blockPoint) []int64 { return p.cnt }
 	switch {
+	case cntFits1:
+		out[7] = concat(pts, n, cnt, func(x int64) byte { return byte(x) })
 	case cntFits2:
 		out[3] = concat(pts, n, cnt, func(x int64) int16 { return int16(x) })
 	case cntFits4:

@@ -12,43 +12,109 @@ var pointColumnNames = slices.Concat([]string{"series_id", "ts"}, intCols[:], fl
 	[]string{"bucket_idx", "bucket_cnt"})
 
 // pointsAllSQL is the query of the view vitals_points_all: the rows of
-// vitals_points, then the points of vitals_blocks.
+// vitals_points, then the points of vitals_blocks (those whose rates are
+// predicted apart, so that the others do not pay for the aggregate).
 func pointsAllSQL(n pgschema.Names) string {
 	return "SELECT " + strings.Join(pointColumnNames, ", ") + " FROM " + n.Points +
 		"\nUNION ALL\n" + blockPointsSQL(n, "")
 }
 
+// pointsAllSQLV4 is the query of vitals_points_all as migration 4 created
+// it, before the columns of migration 7.
+func pointsAllSQLV4(n pgschema.Names) string {
+	return "SELECT " + strings.Join(pointColumnNames, ", ") + " FROM " + n.Points +
+		"\nUNION ALL\n" + blockPointsSQLAt(n, "", layoutV4)
+}
+
+// blockLayout selects the columns of vitals_blocks that a query of
+// blockPointsSQLAt reads.
+type blockLayout int
+
+const (
+	// layoutV4: the columns of migration 4 only.
+	layoutV4 blockLayout = iota
+	// layoutV7: blocks without predicted rates, read with the columns of
+	// migration 7.
+	layoutV7
+	// layoutV7Predicted: blocks with predicted rates (rates_predicted).
+	layoutV7Predicted
+)
+
 // blockPointsSQL returns the points of the blocks (those that where
 // selects, a condition on the blocks' columns as b.<column>, or "" for
 // all) as rows with the columns of vitals_points.
+func blockPointsSQL(n pgschema.Names, where string) string {
+	return blockPointsSQLAt(n, where, layoutV7) + "\nUNION ALL\n" + blockPointsSQLAt(n, where, layoutV7Predicted)
+}
+
+// blockPointsSQLAt returns the points of the blocks that where selects
+// and that layout reads.
 //
 // Per block: d makes the array of the points' times from the runs, and
 // copies each bucket array out of TOAST once (a lateral subquery that is
 // not flattened, OFFSET 0), so that the per-point slices do not each
-// decompress the whole array; p unnests the per-point arrays side by side
-// (ROWS FROM pads those that are NULL with NULLs), sums total_delta and
-// bucket_len along the points, and computes mean if it was left out.
-func blockPointsSQL(n pgschema.Names, where string) string {
-	sel := []string{"u.ts", "CASE WHEN u.total_delta IS NOT NULL THEN (sum(u.total_delta) OVER w)::bigint ELSE u.total END AS total"}
+// decompress the whole array; e turns bucket_gap and bucket_cnt1 into
+// arrays of the indexes and counts; p unnests the per-point arrays side by
+// side (ROWS FROM pads those that are NULL with NULLs), sums total_delta,
+// rate_mean_elapsed and bucket_len along the points, and computes mean,
+// rate_mean and the predicted rates if they were left out.
+func blockPointsSQLAt(n pgschema.Names, where string, layout blockLayout) string {
+	v7 := layout != layoutV4
+	total := "CASE WHEN u.total_delta IS NOT NULL THEN (sum(u.total_delta) OVER w)::bigint ELSE u.total END"
+	sel := []string{"u.ts", total + " AS total"}
 	from := []string{"unnest(d.ts)", "unnest(b.total)", "unnest(b.total_delta)"}
 	names := []string{"ts", "total", "total_delta"}
 	for _, c := range pointColumnNames[3:19] {
-		if c == "mean" {
+		switch {
+		case c == "mean":
 			sel = append(sel, "CASE WHEN b.mean_derived THEN CASE WHEN u.count <> 0 "+
 				"THEN u.sum::double precision / u.count::double precision END ELSE u.mean END AS mean")
-		} else {
+		case layout == layoutV7Predicted && strings.HasPrefix(c, "rate") && c != "rate_mean":
+			decay := rateDecayLiterals[map[string]int{"rate1": 0, "rate5": 1, "rate15": 2}[c]]
+			sel = append(sel, n.Qualified(ratePredictedAgg)+"(u."+c+", u.total_delta::double precision / 2 / 5, "+
+				decay+"::double precision) OVER w AS "+c)
+		case v7 && c == "rate_mean":
+			// As blocks_rates.go's meanRate; the elapsed time e is set only
+			// with total_delta.
+			e := "(sum(u.rate_mean_elapsed) OVER w)::bigint"
+			sel = append(sel, "CASE WHEN b.rate_mean_elapsed IS NULL THEN u.rate_mean WHEN "+e+" <= 0 THEN 0::double precision "+
+				"ELSE (sum(u.total_delta) OVER w)::bigint::double precision / (("+e+" / 1000000000)::double precision + "+
+				"("+e+" % 1000000000)::double precision / 1000000000::double precision) END AS rate_mean")
+		default:
 			sel = append(sel, "u."+c)
 		}
 		from = append(from, "unnest(b."+c+")")
 		names = append(names, c)
 	}
+	if v7 {
+		from = append(from, "unnest(b.rate_mean_elapsed)")
+		names = append(names, "rate_mean_elapsed")
+	}
 	from = append(from, "unnest(b.bucket_len)")
 	names = append(names, "bucket_len", "i")
 	slice := "[p.bucket_off + 1 : p.bucket_off + p.bucket_len]"
+	idx := "coalesce(d.bucket_idx2" + slice + "::integer[], d.bucket_idx4" + slice
+	cnt := "coalesce(d.bucket_cnt2" + slice + "::bigint[], d.bucket_cnt4" + slice + "::bigint[], d.bucket_cnt8" + slice
+	copies := ""
+	decode := ""
+	if v7 {
+		idx += ", e.bucket_idx" + slice
+		cnt += ", e.bucket_cnt" + slice
+		copies = ",\n\t\tb.bucket_gap[1:] AS bucket_gap, b.bucket_cnt1 || '\\x'::bytea AS bucket_cnt1"
+		decode = `
+CROSS JOIN LATERAL (
+	SELECT ARRAY(
+			SELECT (sum(x.gap) OVER (ORDER BY x.k ROWS UNBOUNDED PRECEDING))::integer
+			FROM unnest(d.bucket_gap) WITH ORDINALITY AS x(gap, k) ORDER BY x.k) AS bucket_idx,
+		ARRAY(
+			SELECT get_byte(d.bucket_cnt1, k)::bigint
+			FROM generate_series(0, length(d.bucket_cnt1) - 1) AS k ORDER BY k) AS bucket_cnt
+	OFFSET 0
+) AS e`
+	}
 	q := `SELECT b.series_id, p.` + strings.Join(pointColumnNames[1:19], ", p.") + `,
-	CASE WHEN p.bucket_len IS NOT NULL THEN coalesce(d.bucket_idx2` + slice + `::integer[], d.bucket_idx4` + slice + `) END,
-	CASE WHEN p.bucket_len IS NOT NULL THEN coalesce(d.bucket_cnt2` + slice + `::bigint[], d.bucket_cnt4` + slice +
-		`::bigint[], d.bucket_cnt8` + slice + `) END
+	CASE WHEN p.bucket_len IS NOT NULL THEN ` + idx + `) END,
+	CASE WHEN p.bucket_len IS NOT NULL THEN ` + cnt + `) END
 FROM ` + n.Blocks + ` AS b
 CROSS JOIN LATERAL (
 	SELECT ARRAY(
@@ -57,17 +123,27 @@ CROSS JOIN LATERAL (
 				generate_series(0, r.len - 1) AS j
 			ORDER BY r.k, j) AS ts,
 		b.bucket_idx2[1:] AS bucket_idx2, b.bucket_idx4[1:] AS bucket_idx4,
-		b.bucket_cnt2[1:] AS bucket_cnt2, b.bucket_cnt4[1:] AS bucket_cnt4, b.bucket_cnt8[1:] AS bucket_cnt8
+		b.bucket_cnt2[1:] AS bucket_cnt2, b.bucket_cnt4[1:] AS bucket_cnt4, b.bucket_cnt8[1:] AS bucket_cnt8` + copies + `
 	OFFSET 0
-) AS d
+) AS d` + decode + `
 CROSS JOIN LATERAL (
 	SELECT ` + strings.Join(sel, ",\n\t\t") + `,
 		u.bucket_len, (coalesce(sum(u.bucket_len) OVER w, 0) - coalesce(u.bucket_len, 0))::integer AS bucket_off
 	FROM ROWS FROM (` + strings.Join(from, ", ") + `) WITH ORDINALITY AS u(` + strings.Join(names, ", ") + `)
 	WINDOW w AS (ORDER BY u.i ROWS UNBOUNDED PRECEDING)
 ) AS p`
+	var conds []string
+	switch layout {
+	case layoutV7:
+		conds = append(conds, "NOT b.rates_predicted")
+	case layoutV7Predicted:
+		conds = append(conds, "b.rates_predicted")
+	}
 	if where != "" {
-		q += "\nWHERE " + where
+		conds = append(conds, "("+where+")")
+	}
+	if len(conds) > 0 {
+		q += "\nWHERE " + strings.Join(conds, " AND ")
 	}
 	return q
 }

@@ -453,11 +453,12 @@ func (c *compactor) vacuum(ctx context.Context, day time.Time, size int64) {
 	}
 }
 
-// blockColumnNames returns the names of the columns of vitals_blocks.
+// blockColumnNames returns the names of the columns of vitals_blocks, in
+// the order of encodeBlock's values.
 func blockColumnNames() []string {
-	names := make([]string, len(blockColumns))
-	for i, c := range blockColumns {
-		names[i] = c.name
+	var names []string
+	for _, c := range slices.Concat(blockColumns, blockColumnsV7) {
+		names = append(names, c.name)
 	}
 	return names
 }

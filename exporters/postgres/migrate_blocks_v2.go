@@ -1,0 +1,75 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/vitals-go/vitals/internal/pgschema"
+)
+
+// ratePredictedAgg is the aggregate, in each vitals schema, with which
+// vitals_points_all computes the predicted rates of a block (see
+// blocks_rates.go), and ratePredictedStep its transition function.
+const (
+	ratePredictedAgg  = "vitals_rate_predicted"
+	ratePredictedStep = "vitals_rate_predicted_step"
+)
+
+// blockColumnsV7 are the columns that migration 7 adds to vitals_blocks,
+// after those of blockColumns. Blocks written before keep them NULL (or
+// false) and are read as before.
+var blockColumnsV7 = []blockColumn{
+	{"bucket_gap", "smallint[]", "The bucket indexes of all the points, one after the other, each as the " +
+		"difference from the index before it (the first from 0), when every difference fits in a smallint: " +
+		"their running sum gives the indexes back. bucket_idx2 and bucket_idx4 are NULL then."},
+	{"bucket_cnt1", "bytea", "The bucket counts of all the points, one after the other, one byte each, when " +
+		"every count is 0 to 255. bucket_cnt2, bucket_cnt4 and bucket_cnt8 are NULL then."},
+	{"rates_predicted", "boolean NOT NULL DEFAULT false", "Whether a NULL in rate1, rate5 or rate15 stands " +
+		"for the rate predicted from the point before, as the metrics package advances it over two 5-second " +
+		"ticks: instant + (previous rate - instant) * (1 - alpha)^2, instant being the increase of total / 10 " +
+		"(vitals_points_all computes it with the aggregate vitals_rate_predicted)."},
+	{"rate_mean_elapsed", "bigint[]", "When set, rate_mean is NULL and each point's rate_mean is total / the " +
+		"seconds elapsed since the meter began, which this holds in nanoseconds, each minus the previous " +
+		"point's (the first minus 0): their running sum gives them back (rate_mean is 0 where it is 0)."},
+}
+
+// migrate7 adds blockColumnsV7 to vitals_blocks, which store the buckets
+// and the rates of histograms, timers and meters in fewer bytes (see
+// encodeBlock), the aggregate that computes the predicted rates back, and
+// re-creates vitals_points_all to read them. The view keeps its columns,
+// and returns the same values for the blocks written before.
+func migrate7(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) error {
+	var adds []string
+	for _, c := range blockColumnsV7 {
+		adds = append(adds, "ADD COLUMN "+c.name+" "+c.typ)
+	}
+	step, agg := n.Qualified(ratePredictedStep), n.Qualified(ratePredictedAgg)
+	stmts := []string{
+		"ALTER TABLE " + n.Blocks + " " + strings.Join(adds, ", "),
+		// PL/pgSQL: as a transition function it costs half what an SQL
+		// function does per row. Every operation is float8 and rounded,
+		// as blocks_rates.go computes it.
+		createFunctionSQL(step+"(state float8, stored float8, instant float8, decay float8)", "float8", "plpgsql",
+			"IMMUTABLE PARALLEL SAFE", "BEGIN RETURN coalesce(stored, instant + (state - instant) * decay); END"),
+		"CREATE AGGREGATE " + agg + "(float8, float8, float8) (SFUNC = " + step + ", STYPE = float8)",
+		commentSQL("FUNCTION", step+"(float8, float8, float8, float8)", "The transition function of "+ratePredictedAgg+"."),
+		commentSQL("AGGREGATE", agg+"(float8, float8, float8)",
+			"vitals_rate_predicted(stored, instant, decay), used as a window function over the points of a block in "+
+				"order, is stored where it is not NULL, else instant + (its value at the point before - instant) * decay: "+
+				"how vitals_points_all computes the rates that vitals_blocks leaves out (see vitals_blocks.rates_predicted)."),
+		"CREATE OR REPLACE VIEW " + n.PointsAll + " AS " + pointsAllSQL(n),
+	}
+	for _, c := range blockColumnsV7 {
+		stmts = append(stmts, commentSQL("COLUMN", n.Blocks+"."+c.name, c.comment))
+	}
+	for _, stmt := range stmts {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("%.60s...: %w", strings.Join(strings.Fields(stmt), " "), err)
+		}
+	}
+	return setCompression(ctx, tx, n, blockColumnsV7)
+}
