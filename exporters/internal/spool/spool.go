@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/vitals-go/vitals/metrics"
@@ -56,7 +57,11 @@ type Spool struct {
 	nextNum uint64     // the number of the next segment
 	enc     encoder
 	peeked  *Record // the head record, decoded by Peek, until it is popped
-	closed  bool
+	// detached says that the cap removed the peeked record's segment while
+	// it was being exported: it is kept here, and counted in Stats, until
+	// Pop, so that the caller counts it once (see dropHead).
+	detached bool
+	closed   bool
 
 	records int
 	points  int64
@@ -223,6 +228,11 @@ func repair(path string, sc *scan) error {
 // rec is cut off again, and the caller counts rec as dropped. droppedPoints
 // counts the oldest records removed for room even when err is not nil.
 //
+// The record that Peek returned and that is not popped yet (being exported)
+// is never counted as dropped: its segment is removed last, and if the cap
+// removes it anyway, the record stays in memory (and in Stats) until its
+// Pop.
+//
 // The record is on disk (fsynced) when Append returns nil.
 func (s *Spool) Append(rec Record) (droppedPoints int, err error) {
 	s.mu.Lock()
@@ -292,11 +302,18 @@ func (s *Spool) write(seg *segment, buf []byte) error {
 }
 
 // makeRoom removes the oldest segments until size more bytes fit under the
-// cap, and returns the points they held.
+// cap, and returns the points they held. The segment of a record that Peek
+// returned and that is not popped yet (being exported) is removed last:
+// while another is left, the next oldest goes instead.
 func (s *Spool) makeRoom(size int64) (dropped int64, err error) {
 	for s.bytes+size > s.maxBytes && len(s.segs) > 0 {
-		points := sumPoints(s.segs[0].recs)
-		if err := s.dropHead(); err != nil {
+		var points int64
+		if s.peeked != nil && !s.detached && len(s.segs) > 1 {
+			points, err = s.dropSecond()
+		} else {
+			points, err = s.dropHead()
+		}
+		if err != nil {
 			return dropped, err
 		}
 		dropped += points
@@ -304,16 +321,42 @@ func (s *Spool) makeRoom(size int64) (dropped int64, err error) {
 	return dropped, nil
 }
 
-// dropHead consumes the records left in segs[0], durably, and removes it.
-func (s *Spool) dropHead() error {
+// dropHead consumes the records left in segs[0], durably, removes it, and
+// returns their points. A record that Peek returned and that is not popped
+// yet is being exported: it is not counted as dropped but detached, kept in
+// memory until its Pop, for the caller to count as the export ends.
+func (s *Spool) dropHead() (points int64, err error) {
 	seg := s.segs[0]
 	if err := s.pos.write(position{seg: seg.num + 1}); err != nil {
-		return err
+		return 0, err
 	}
+	recs := seg.recs
+	if s.peeked != nil && !s.detached {
+		recs = recs[1:]
+		s.detached = true
+	}
+	points = sumPoints(recs)
+	s.records -= len(recs)
+	s.points -= points
+	s.remove(0)
+	return points, nil
+}
+
+// dropSecond removes segs[1], durably (the directory is synced: the
+// position does not cover it), and returns its records' points.
+func (s *Spool) dropSecond() (points int64, err error) {
+	seg := s.segs[1]
+	if err := os.Remove(filepath.Join(s.dir, segName(seg.num))); err != nil {
+		return 0, fmt.Errorf("spool: %w", err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return 0, fmt.Errorf("spool: %w", err)
+	}
+	points = sumPoints(seg.recs)
 	s.records -= len(seg.recs)
-	s.points -= sumPoints(seg.recs)
-	s.removeHead()
-	return nil
+	s.points -= points
+	s.forget(1)
+	return points, nil
 }
 
 func sumPoints(recs []recInfo) (n int64) {
@@ -323,23 +366,28 @@ func sumPoints(recs []recInfo) (n int64) {
 	return n
 }
 
-// removeHead removes segs[0], which the position says is consumed.
-func (s *Spool) removeHead() {
-	seg := s.segs[0]
-	s.segs = s.segs[1:]
+// remove removes segs[i], which the position says is consumed.
+func (s *Spool) remove(i int) {
+	num := s.segs[i].num
+	s.forget(i)
+	if err := os.Remove(filepath.Join(s.dir, segName(num))); err != nil {
+		// The position says it is consumed: the next Open removes it.
+		s.logger.Error("spool: cannot remove a consumed segment", "error", err)
+	}
+}
+
+// forget drops segs[i] from memory, closing its files.
+func (s *Spool) forget(i int) {
+	seg := s.segs[i]
+	s.segs = slices.Delete(s.segs, i, i+1)
 	s.bytes -= seg.size
-	s.peeked = nil
 	if s.reader != nil && s.readNum == seg.num {
 		s.reader.Close()
 		s.reader = nil
 	}
-	if len(s.segs) == 0 && s.active != nil {
+	if i == len(s.segs) && s.active != nil { // it was the last, the active one
 		s.active.Close()
 		s.active = nil
-	}
-	if err := os.Remove(filepath.Join(s.dir, segName(seg.num))); err != nil {
-		// The position says it is consumed: the next Open removes it.
-		s.logger.Error("spool: cannot remove a consumed segment", "error", err)
 	}
 }
 
@@ -350,12 +398,7 @@ func (s *Spool) rotate() error {
 		s.active = nil
 	}
 	if last := s.last(); last != nil && len(last.recs) == 0 {
-		// All popped, or a first write failed: nothing in it to keep.
-		s.segs = s.segs[:len(s.segs)-1]
-		s.bytes -= last.size
-		if err := os.Remove(filepath.Join(s.dir, segName(last.num))); err != nil {
-			s.logger.Error("spool: cannot remove a consumed segment", "error", err)
-		}
+		s.remove(len(s.segs) - 1) // all popped, or a first write failed
 	}
 	num := s.nextNum
 	f, err := os.OpenFile(filepath.Join(s.dir, segName(num)), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
@@ -383,19 +426,19 @@ func (s *Spool) Peek() (rec Record, ok bool, err error) {
 	if s.closed {
 		return Record{}, false, errClosed
 	}
+	if s.peeked != nil {
+		return *s.peeked, true, nil
+	}
 	for s.records > 0 {
-		if s.peeked != nil {
-			return *s.peeked, true, nil
-		}
 		seg, r := s.segs[0], s.segs[0].recs[0]
 		path := filepath.Join(s.dir, segName(seg.num))
 		payload, err := s.read(seg, r)
 		if errors.Is(err, fs.ErrNotExist) {
 			// Removed by someone else: every record in it is gone.
-			lost := sumPoints(seg.recs)
 			s.logger.Warn("spool: a segment file disappeared; its records are lost", "file", path,
-				"records", len(seg.recs), "lost_points", lost)
-			if err := s.dropHead(); err != nil {
+				"records", len(seg.recs), "lost_points", sumPoints(seg.recs))
+			lost, err := s.dropHead()
+			if err != nil {
 				return Record{}, false, err
 			}
 			s.lost += lost
@@ -406,7 +449,7 @@ func (s *Spool) Peek() (rec Record, ok bool, err error) {
 			snap, err = decodeSnapshot(payload)
 			if err == nil {
 				s.peeked = &Record{Snap: snap, Points: int(r.points)}
-				continue
+				return *s.peeked, true, nil
 			}
 			err = fmt.Errorf("%w: %w", errDamaged, err)
 		}
@@ -470,6 +513,12 @@ func (s *Spool) Pop() error {
 	if s.records == 0 {
 		return errors.New("spool: Pop of an empty spool")
 	}
+	if s.detached { // its segment is gone already
+		s.records--
+		s.points -= int64(s.peeked.Points)
+		s.peeked, s.detached = nil, false
+		return nil
+	}
 	return s.popLocked()
 }
 
@@ -485,7 +534,7 @@ func (s *Spool) popLocked() error {
 	s.points -= r.points
 	s.peeked = nil
 	if len(seg.recs) == 0 && (len(s.segs) > 1 || s.active == nil) {
-		s.removeHead()
+		s.remove(0)
 	}
 	return nil
 }
@@ -498,7 +547,9 @@ func (s *Spool) Stats() Stats {
 }
 
 // Close releases the lock; records stay on disk for the next Open. A
-// second Close returns nil.
+// second Close returns nil. A record that Peek returned, that the cap
+// removed from the disk since (see Append) and that is not popped yet is
+// lost: Close logs its points.
 func (s *Spool) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -506,6 +557,10 @@ func (s *Spool) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.detached {
+		s.logger.Error("spool: closed while exporting a record that the cap had removed from the disk; it is lost",
+			"seq", s.peeked.Snap.Seq, "points", s.peeked.Points)
+	}
 	return s.closeFiles()
 }
 

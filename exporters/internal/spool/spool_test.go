@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -229,4 +231,139 @@ func segmentBytes(t testing.TB, dir string) int64 {
 		}
 	}
 	return n
+}
+
+// Appends, Peeks and Pops from different goroutines, with Stats read
+// meanwhile, account for every point exactly: appended = popped + dropped
+// by the cap + held.
+func TestConcurrentUseAccountsExactly(t *testing.T) {
+	s := mustOpen(t, t.TempDir(), 8<<10, nil) // the cap drops while the reader pops
+	defer s.Close()
+	const writers, each = 3, 300
+	var wg sync.WaitGroup
+	var dropped, popped atomic.Int64
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				d, err := s.Append(Record{Snap: seqSnap(uint64(w*each + i)), Points: w + 1})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				dropped.Add(int64(d))
+			}
+		})
+	}
+	done := make(chan struct{})
+	var reader sync.WaitGroup
+	reader.Go(func() {
+		for {
+			rec, ok, err := s.Peek()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if ok {
+				// Another goroutine cannot pop in between: this one is the only consumer.
+				if err := s.Pop(); err != nil {
+					t.Error(err)
+					return
+				}
+				popped.Add(int64(rec.Points))
+				continue
+			}
+			select {
+			case <-done:
+				return
+			default:
+				_ = s.Stats()
+			}
+		}
+	})
+	wg.Wait()
+	close(done)
+	reader.Wait()
+	if dropped.Load() == 0 {
+		t.Error("the cap dropped nothing")
+	}
+	var appended int64
+	for w := range writers {
+		appended += int64((w + 1) * each)
+	}
+	if got := popped.Load() + dropped.Load() + s.Stats().Points; got != appended {
+		t.Fatalf("popped %d + dropped %d + held %d = %d, want %d", popped.Load(), dropped.Load(), s.Stats().Points, got, appended)
+	}
+}
+
+// The record being exported (peeked, not popped) is not dropped by the cap
+// while another segment can go instead; the next oldest segment goes.
+func TestCapSparesTheRecordBeingExported(t *testing.T) {
+	s := mustOpen(t, t.TempDir(), 20<<10, nil) // 4 KiB segments
+	defer s.Close()
+	mustAppend(t, s, Record{Snap: seqSnap(1), Points: 1000})
+	seq := uint64(1)
+	for len(s.segs) < 3 {
+		seq++
+		mustAppend(t, s, Record{Snap: seqSnap(seq), Points: 1})
+	}
+	rec, ok, err := s.Peek()
+	if err != nil || !ok || rec.Snap.Seq != 1 {
+		t.Fatalf("Peek: %v %v %v", rec.Snap.Seq, ok, err)
+	}
+	appended, dropped := int64(1000+seq-1), int64(0)
+	for range 1000 {
+		seq++
+		dropped += int64(mustAppend(t, s, Record{Snap: seqSnap(seq), Points: 1}))
+		appended++
+	}
+	if dropped == 0 || dropped >= 1000 {
+		t.Fatalf("dropped %d points: want some, not the peeked record's 1000", dropped)
+	}
+	if rec, _, _ := s.Peek(); rec.Snap.Seq != 1 {
+		t.Fatalf("Peek after drops: Seq %d, want 1", rec.Snap.Seq)
+	}
+	recs := drain(t, s)
+	var popped int64
+	for _, r := range recs {
+		popped += int64(r.Points)
+	}
+	if popped+dropped != appended {
+		t.Fatalf("popped %d + dropped %d != appended %d", popped, dropped, appended)
+	}
+	if recs[0].Snap.Seq != 1 || recs[1].Snap.Seq != 2 || recs[len(recs)-1].Snap.Seq != seq {
+		t.Fatalf("records from Seq %d, %d to %d", recs[0].Snap.Seq, recs[1].Snap.Seq, recs[len(recs)-1].Snap.Seq)
+	}
+}
+
+// When the record being exported is in the only segment and the cap must
+// remove it, it is kept in memory until its Pop, not counted as dropped.
+func TestCapDetachesTheRecordBeingExported(t *testing.T) {
+	var log logBuffer
+	s := mustOpen(t, t.TempDir(), 4<<10, log.logger())
+	big := snapshotOf(50) // about 3 KiB: one fits under the cap
+	big.Seq = 1
+	mustAppend(t, s, Record{Snap: big, Points: 10})
+	if _, ok, err := s.Peek(); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	big.Seq = 2
+	if d := mustAppend(t, s, Record{Snap: big, Points: 20}); d != 0 {
+		t.Fatalf("dropped %d, want 0: the peeked record is being exported", d)
+	}
+	if st := s.Stats(); st.Records != 2 || st.Points != 30 {
+		t.Fatalf("Stats %+v, want the detached record and the new one", st)
+	}
+	if got := seqs(drain(t, s)); !slices.Equal(got, []uint64{1, 2}) {
+		t.Fatalf("records %v, want [1 2]", got)
+	}
+	// Peeked, detached, then closed: lost, and logged.
+	big.Seq = 3
+	mustAppend(t, s, Record{Snap: big, Points: 30})
+	s.Peek()
+	big.Seq = 4
+	mustAppend(t, s, Record{Snap: big, Points: 40})
+	s.Close()
+	if lines := log.lines(); len(lines) != 1 || !strings.Contains(lines[0], "points=30") {
+		t.Fatalf("log %q", lines)
+	}
 }
