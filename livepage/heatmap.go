@@ -1,0 +1,68 @@
+package livepage
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// serveHeatmap serves api/heatmap?id=ID: the bands of a histogram or
+// timer over the history, as
+// {"id":ID,"times":[ms...],"bounds":[lower bound of each band],"counts":[[count per band] or null per time]}.
+// The first band also counts smaller values, the last larger ones; counts
+// are within a factor of √2 (see packBands).
+func (p *Page) serveHeatmap(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if !q.Has("id") {
+		writeError(w, http.StatusBadRequest, "livepage: api/heatmap needs id=, the id of a histogram or timer in api/state")
+		return
+	}
+	id := q.Get("id")
+	hm, ok := p.hist.heatmap(id)
+	switch {
+	case !ok:
+		writeError(w, http.StatusNotFound, "livepage: no series "+strconv.Quote(id)+" in the history")
+		return
+	case hm == nil:
+		writeError(w, http.StatusBadRequest, "livepage: series "+strconv.Quote(id)+" is not a histogram or timer: it has no heatmap")
+		return
+	}
+	b := append([]byte(`{"id":`), appendString(nil, id)...)
+	b = append(b, `,"times":[`...)
+	for i, t := range hm.times {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, t, 10)
+	}
+	b = append(b, `],"bounds":[`...)
+	for i, v := range hm.bounds {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendNumber(b, v)
+	}
+	b = append(b, `],"counts":[`...)
+	for i, row := range hm.counts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if row == nil {
+			b = append(b, "null"...)
+			continue
+		}
+		b = append(b, '[')
+		for j, c := range row {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendNumber(b, c)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, "]}\n"...)
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,298 @@
+package livepage
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vitals-go/vitals/metrics"
+)
+
+// maxSlots bounds the snapshots a history holds, whatever Window and
+// Interval: 720 is two hours at the default interval.
+const maxSlots = 720
+
+// history is a bounded ring of recent snapshots: one slot per snapshot in
+// times and dts, and one column per line of each series (see series) with
+// the same slots. It holds the snapshots of the last window, at most
+// len(times) of them, and at most maxSeries series; a series that no held
+// snapshot has is forgotten.
+type history struct {
+	window    int64 // ms
+	interval  int64 // ms: the gap assumed before the first snapshot
+	maxSeries int
+
+	mu      sync.RWMutex
+	times   []int64 // per slot: the snapshot's time, unix ms
+	dts     []int64 // per slot: ms since the snapshot before
+	start   int     // the slot of the oldest snapshot
+	n       int     // snapshots held
+	seq     uint64  // the newest snapshot's number, from 1; the oldest's is seq-n+1
+	byID    map[string]*series
+	list    []*series // sorted by id
+	order   []*series // by position in the last snapshot: nil for a series not kept
+	spare   []*series // the order before, reused
+	dropped int       // series of the last snapshot not kept, for maxSeries
+	key     []byte    // scratch for appendID
+	changed chan struct{}
+}
+
+// newHistory returns an empty history of window, for snapshots every
+// interval, of at most maxSeries series.
+func newHistory(window, interval time.Duration, maxSeries int) *history {
+	slots := int(min(max((window+interval-1)/interval, 2), maxSlots))
+	return &history{
+		window:    window.Milliseconds(),
+		interval:  interval.Milliseconds(),
+		maxSeries: maxSeries,
+		times:     make([]int64, slots),
+		dts:       make([]int64, slots),
+		byID:      map[string]*series{},
+		changed:   make(chan struct{}),
+	}
+}
+
+// slot returns the slot of the p-th snapshot held, 0 being the oldest.
+func (h *history) slot(p int) int { return (h.start + p) % len(h.times) }
+
+// observe adds snap as the newest snapshot. A snapshot whose time is not
+// after the newest one's (the wall clock stepped back) is placed 1 ms
+// after it, so that times always increase.
+func (h *history) observe(snap *metrics.Snapshot) {
+	t := snap.Time.UnixMilli()
+	if snap.Time.IsZero() {
+		t = time.Now().UnixMilli()
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	dt := h.interval
+	if h.n > 0 {
+		newest := h.times[h.slot(h.n-1)]
+		t = max(t, newest+1)
+		dt = t - newest
+	}
+	if h.n == len(h.times) {
+		h.start, h.n = h.slot(1), h.n-1
+	}
+	for h.n > 0 && h.times[h.start] <= t-h.window {
+		h.start, h.n = h.slot(1), h.n-1
+	}
+	h.forget()
+	slot := h.slot(h.n)
+	h.n++
+	h.seq++
+	h.times[slot], h.dts[slot] = t, dt
+
+	h.dropped = 0
+	next := h.spare[:0]
+	for i := range snap.Series {
+		s := &snap.Series[i]
+		ser := h.find(i, s)
+		next = append(next, ser)
+		if ser != nil && ser.lastSeq != h.seq { // a second series of the same id is left out
+			ser.record(slot, s, h.seq, t)
+		}
+	}
+	h.spare, h.order = h.order, next
+	clear(h.spare)
+	for _, ser := range h.list {
+		if ser.lastSeq != h.seq {
+			ser.clear(slot)
+		}
+	}
+
+	close(h.changed)
+	h.changed = make(chan struct{})
+}
+
+// forget drops the series that no held snapshot has, before a snapshot
+// is added, so that new series can take their place.
+func (h *history) forget() {
+	oldest := h.seq - uint64(h.n) + 1
+	kept := h.list[:0]
+	for _, ser := range h.list {
+		if ser.lastSeq < oldest {
+			delete(h.byID, ser.id)
+			continue
+		}
+		kept = append(kept, ser)
+	}
+	if len(kept) < len(h.list) {
+		clear(h.list[len(kept):])
+		h.list = kept
+		clear(h.order) // it may hold a forgotten series
+		h.order = h.order[:0]
+	}
+}
+
+// find returns the history of s, the i-th series of a snapshot, creating
+// it if there is room; nil if there is none, or if another kind of series
+// has the same id.
+func (h *history) find(i int, s *metrics.Series) *series {
+	if i < len(h.order) {
+		if ser := h.order[i]; ser != nil && ser.matches(s) {
+			return ser // the common case: the same series as last time
+		}
+	}
+	h.key = appendID(h.key[:0], s.Name, s.Tags)
+	if ser, ok := h.byID[string(h.key)]; ok {
+		if ser.kind != s.Kind {
+			return nil
+		}
+		return ser
+	}
+	if len(h.byID) >= h.maxSeries {
+		h.dropped++
+		return nil
+	}
+	ser := newSeries(string(h.key), s, len(h.times))
+	h.byID[ser.id] = ser
+	at, _ := slices.BinarySearchFunc(h.list, ser.id, func(e *series, id string) int { return strings.Compare(e.id, id) })
+	h.list = slices.Insert(h.list, at, ser)
+	return ser
+}
+
+// wait returns a channel closed by the next observe.
+func (h *history) wait() <-chan struct{} {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.changed
+}
+
+// newestSeq returns the newest snapshot's number, 0 when there is none.
+func (h *history) newestSeq() uint64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.seq
+}
+
+// span returns how much history is kept: the window, or less when
+// maxSlots snapshots at the interval do not fill it.
+func (h *history) span() int64 {
+	return min(h.window, int64(len(h.times))*h.interval)
+}
+
+// view is a copy of part of the history, to be encoded without its lock.
+type view struct {
+	seq     uint64 // the newest snapshot's number
+	first   int    // the position in the history of the first snapshot of the view
+	full    bool   // the whole history, not only what followed since
+	times   []int64
+	dts     []int64
+	series  []seriesView
+	dropped int
+}
+
+// seriesView is the columns of one series in a view, aligned with its
+// times.
+type seriesView struct {
+	*series  // only its immutable fields may be read
+	vals     []float32
+	p50, p99 []uint16
+}
+
+// rangeOf returns the position of the first snapshot held after since,
+// or of the oldest when all is set or since is newer than anything held (a
+// page of a previous run of the process), and whether that is the whole
+// history. The lock is held.
+func (h *history) rangeOf(since uint64, all bool) (first int, full bool) {
+	oldest := h.seq - uint64(h.n) + 1
+	if all || since > h.seq {
+		return 0, true
+	}
+	if since < oldest {
+		return 0, false
+	}
+	return int(since + 1 - oldest), false
+}
+
+// read copies the snapshots held after since (all of them if all is set)
+// and the series that have a value in them.
+func (h *history) read(since uint64, all bool) view {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	first, full := h.rangeOf(since, all)
+	k := h.n - first
+	v := view{seq: h.seq, first: first, full: full, dropped: h.dropped}
+	v.times = copyRing(make([]int64, k), h.times, h.slot(first))
+	v.dts = copyRing(make([]int64, k), h.dts, h.slot(first))
+	if k == 0 {
+		return v
+	}
+	fromSeq := h.seq - uint64(k) + 1
+	nSeries, nDist := 0, 0
+	for _, ser := range h.list {
+		if ser.lastSeq >= fromSeq {
+			nSeries++
+			if ser.p50 != nil {
+				nDist++
+			}
+		}
+	}
+	vals := make([]float32, nSeries*k)
+	quantiles := make([]uint16, 2*nDist*k)
+	v.series = make([]seriesView, 0, nSeries)
+	for _, ser := range h.list {
+		if ser.lastSeq < fromSeq {
+			continue
+		}
+		sv := seriesView{series: ser, vals: copyRing(vals[:k:k], ser.vals, h.slot(first))}
+		vals = vals[k:]
+		if ser.p50 != nil {
+			sv.p50 = copyRing(quantiles[:k:k], ser.p50, h.slot(first))
+			sv.p99 = copyRing(quantiles[k:2*k:2*k], ser.p99, h.slot(first))
+			quantiles = quantiles[2*k:]
+		}
+		v.series = append(v.series, sv)
+	}
+	return v
+}
+
+// copyRing fills dst with the len(dst) elements of ring that start at
+// slot from, wrapping around its end, and returns dst.
+func copyRing[T any](dst, ring []T, from int) []T {
+	n := copy(dst, ring[from:])
+	copy(dst[n:], ring)
+	return dst
+}
+
+// heatmap is the bands of one series over the history.
+type heatmap struct {
+	times  []int64
+	bounds []float64   // the lower bound of each band; empty before the series had values
+	counts [][]float64 // per time, the approximate count of each band; nil where the series had no value or bounds are empty
+}
+
+// heatmap returns the heatmap of the series id, false if there is no such
+// series, and a nil heatmap if it is not a histogram or timer.
+func (h *history) heatmap(id string) (*heatmap, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	ser, ok := h.byID[id]
+	if !ok {
+		return nil, false
+	}
+	if ser.p50 == nil {
+		return nil, true
+	}
+	hm := &heatmap{times: copyRing(make([]int64, h.n), h.times, h.start), bounds: []float64{}, counts: make([][]float64, h.n)}
+	if ser.bandBase > 0 {
+		hm.bounds = bandBounds(ser.bandBase)
+	}
+	cells := make([]float64, h.n*bandCount)
+	for p := range h.n {
+		slot := h.slot(p)
+		total := float64(ser.vals[slot])
+		if math.IsNaN(total) || ser.bandBase == 0 {
+			continue
+		}
+		row := cells[p*bandCount : (p+1)*bandCount : (p+1)*bandCount]
+		for i := range row {
+			row[i] = approxCount(ser.bands[slot], i, total)
+		}
+		hm.counts[p] = row
+	}
+	return hm, true
+}
