@@ -27,6 +27,23 @@ func TestQuantileCode(t *testing.T) {
 	}
 }
 
+// TestCountCode checks that counts come back exact up to 32,766, within
+// 0.02% above.
+func TestCountCode(t *testing.T) {
+	for _, c := range []int64{0, 1, 5, 32766, 32767, 32768, 1e6, 123456789, 1<<31 - 1<<20} {
+		got, ok := decodeCount(encodeCount(c))
+		if !ok || (c < 32767 && got != float64(c)) || !near(got, float64(c), 0.0002) && c != 0 {
+			t.Errorf("%d came back as %v (%v)", c, got, ok)
+		}
+	}
+	if got, _ := decodeCount(encodeCount(1 << 40)); !near(got, 1<<31, 0.0004) {
+		t.Errorf("2^40 came back as %v, want 2^31", got)
+	}
+	if _, ok := decodeCount(countNull); ok {
+		t.Error("the null code has a value")
+	}
+}
+
 // TestBands checks the placing of the bands and the counts they give back.
 func TestBands(t *testing.T) {
 	// Values from 1 µs to 10 ms: octaves 10 to 24, in bands 10 to 25.

@@ -30,6 +30,10 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	defer p.streams.Add(-1)
 
+	sent := since
+	if all {
+		sent = p.hist.newestSeq() // nothing is replayed: what comes after the stream opened is sent
+	}
 	s := stream{w: w, rc: http.NewResponseController(w), stall: p.stall}
 	_ = s.rc.SetReadDeadline(time.Time{}) // a server's ReadTimeout would end the stream
 	h := w.Header()
@@ -45,10 +49,6 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 	var shutdown <-chan struct{}
 	if srv, ok := ctx.Value(http.ServerContextKey).(*http.Server); ok {
 		shutdown = p.shutdowns.of(srv)
-	}
-	sent := since
-	if all {
-		sent = p.hist.newestSeq() // nothing is replayed
 	}
 	keepalive := time.NewTicker(p.keepalive)
 	defer keepalive.Stop()

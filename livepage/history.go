@@ -1,7 +1,6 @@
 package livepage
 
 import (
-	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -188,9 +187,9 @@ type view struct {
 // seriesView is the columns of one series in a view, aligned with its
 // times.
 type seriesView struct {
-	*series  // only its immutable fields may be read
-	vals     []float32
-	p50, p99 []uint16
+	ser              *series // only its immutable fields may be read
+	vals             []float32
+	counts, p50, p99 []uint16
 }
 
 // rangeOf returns the position of the first snapshot held after since,
@@ -222,28 +221,33 @@ func (h *history) read(since uint64, all bool) view {
 		return v
 	}
 	fromSeq := h.seq - uint64(k) + 1
-	nSeries, nDist := 0, 0
+	nScalar, nDist := 0, 0
 	for _, ser := range h.list {
-		if ser.lastSeq >= fromSeq {
-			nSeries++
-			if ser.p50 != nil {
-				nDist++
-			}
+		switch {
+		case ser.lastSeq < fromSeq:
+		case ser.counts != nil:
+			nDist++
+		default:
+			nScalar++
 		}
 	}
-	vals := make([]float32, nSeries*k)
-	quantiles := make([]uint16, 2*nDist*k)
-	v.series = make([]seriesView, 0, nSeries)
+	vals := make([]float32, nScalar*k)
+	codes := make([]uint16, 3*nDist*k)
+	v.series = make([]seriesView, 0, nScalar+nDist)
+	from := h.slot(first)
 	for _, ser := range h.list {
 		if ser.lastSeq < fromSeq {
 			continue
 		}
-		sv := seriesView{series: ser, vals: copyRing(vals[:k:k], ser.vals, h.slot(first))}
-		vals = vals[k:]
-		if ser.p50 != nil {
-			sv.p50 = copyRing(quantiles[:k:k], ser.p50, h.slot(first))
-			sv.p99 = copyRing(quantiles[k:2*k:2*k], ser.p99, h.slot(first))
-			quantiles = quantiles[2*k:]
+		sv := seriesView{ser: ser}
+		if ser.counts != nil {
+			sv.counts = copyRing(codes[:k:k], ser.counts, from)
+			sv.p50 = copyRing(codes[k:2*k:2*k], ser.p50, from)
+			sv.p99 = copyRing(codes[2*k:3*k:3*k], ser.p99, from)
+			codes = codes[3*k:]
+		} else {
+			sv.vals = copyRing(vals[:k:k], ser.vals, from)
+			vals = vals[k:]
 		}
 		v.series = append(v.series, sv)
 	}
@@ -274,7 +278,7 @@ func (h *history) heatmap(id string) (*heatmap, bool) {
 	if !ok {
 		return nil, false
 	}
-	if ser.p50 == nil {
+	if ser.counts == nil {
 		return nil, true
 	}
 	hm := &heatmap{times: copyRing(make([]int64, h.n), h.times, h.start), bounds: []float64{}, counts: make([][]float64, h.n)}
@@ -284,8 +288,8 @@ func (h *history) heatmap(id string) (*heatmap, bool) {
 	cells := make([]float64, h.n*bandCount)
 	for p := range h.n {
 		slot := h.slot(p)
-		total := float64(ser.vals[slot])
-		if math.IsNaN(total) || ser.bandBase == 0 {
+		total, ok := decodeCount(ser.counts[slot])
+		if !ok || ser.bandBase == 0 {
 			continue
 		}
 		row := cells[p*bandCount : (p+1)*bandCount : (p+1)*bandCount]

@@ -9,7 +9,7 @@ import (
 
 // series is the history of one series: its identity, and one column per
 // line indexed by the history's slots. A value missing from a snapshot is
-// NaN in vals and the null code in the quantile columns.
+// NaN in vals and the null code in the columns of codes.
 type series struct {
 	// Set at creation, then read without the history's lock.
 	id, name string
@@ -25,15 +25,15 @@ type series struct {
 	prevCount int64
 	prevTime  int64
 
-	// vals is, per slot: the rate per second of a counter or meter, the
-	// value of a gauge, the interval's count of a histogram or timer.
+	// counters and meters: the rate per second; gauges: the value.
 	vals []float32
-	// histograms and timers only: the interval's quantiles (see
-	// encodeQuantile) and heatmap bands (see packBands), and the octave of
-	// the first band, 0 until the series had values.
-	p50, p99 []uint16
-	bands    []uint64
-	bandBase int
+	// histograms and timers: the interval's count (see encodeCount) and
+	// quantiles (see encodeQuantile), three columns of one allocation; its
+	// heatmap bands (see packBands), and the octave of the first band, 0
+	// until the series had values.
+	counts, p50, p99 []uint16
+	bands            []uint64
+	bandBase         int
 }
 
 // distribution reports whether kind is a histogram or a timer.
@@ -43,18 +43,20 @@ func distribution(kind metrics.Kind) bool {
 
 // newSeries returns the history of s, with slots slots and no values.
 func newSeries(id string, s *metrics.Series, slots int) *series {
-	ser := &series{
-		id: id, name: s.Name, tags: slices.Clone(s.Tags), kind: s.Kind, unit: s.Unit,
-		vals: make([]float32, slots),
+	ser := &series{id: id, name: s.Name, tags: slices.Clone(s.Tags), kind: s.Kind, unit: s.Unit}
+	if distribution(s.Kind) {
+		codes := make([]uint16, 3*slots)
+		ser.counts, ser.p50, ser.p99 = codes[:slots:slots], codes[slots:2*slots:2*slots], codes[2*slots:]
+		for i := range ser.counts {
+			ser.counts[i] = countNull
+		}
+		ser.bands = make([]uint64, slots)
+		return ser
 	}
+	ser.vals = make([]float32, slots)
 	nan := float32(math.NaN())
 	for i := range ser.vals {
 		ser.vals[i] = nan
-	}
-	if distribution(s.Kind) {
-		ser.p50 = make([]uint16, slots)
-		ser.p99 = make([]uint16, slots)
-		ser.bands = make([]uint64, slots)
 	}
 	return ser
 }
@@ -77,7 +79,7 @@ func (ser *series) record(slot int, s *metrics.Series, seq uint64, t int64) {
 		ser.vals[slot] = float32(rate)
 	case distribution(ser.kind):
 		sum := &s.Summary
-		ser.vals[slot] = float32(sum.Count)
+		ser.counts[slot] = encodeCount(sum.Count)
 		if sum.Count == 0 {
 			ser.p50[slot], ser.p99[slot], ser.bands[slot] = quantileNull, quantileNull, 0
 			return
@@ -94,8 +96,9 @@ func (ser *series) record(slot int, s *metrics.Series, seq uint64, t int64) {
 
 // clear empties slot, for a snapshot without the series.
 func (ser *series) clear(slot int) {
-	ser.vals[slot] = float32(math.NaN())
-	if ser.p50 != nil {
-		ser.p50[slot], ser.p99[slot], ser.bands[slot] = quantileNull, quantileNull, 0
+	if ser.counts != nil {
+		ser.counts[slot], ser.p50[slot], ser.p99[slot], ser.bands[slot] = countNull, quantileNull, quantileNull, 0
+		return
 	}
+	ser.vals[slot] = float32(math.NaN())
 }

@@ -52,11 +52,11 @@ func appendHistory(b []byte, v *view, interval, window int64) []byte {
 // appendSeries appends one series of a State.
 func appendSeries(b []byte, sv *seriesView, dts []int64) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, sv.id)
+	b = appendString(b, sv.ser.id)
 	b = append(b, `,"name":`...)
-	b = appendString(b, sv.name)
+	b = appendString(b, sv.ser.name)
 	b = append(b, `,"tags":{`...)
-	for i, t := range sv.tags {
+	for i, t := range sv.ser.tags {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -65,11 +65,11 @@ func appendSeries(b []byte, sv *seriesView, dts []int64) []byte {
 		b = appendString(b, t.Value)
 	}
 	b = append(b, `},"kind":`...)
-	b = appendString(b, sv.kind.String())
+	b = appendString(b, sv.ser.kind.String())
 	b = append(b, `,"unit":`...)
-	b = appendString(b, sv.unit)
+	b = appendString(b, sv.ser.unit)
 	b = append(b, `,"lines":{`...)
-	switch sv.kind {
+	switch sv.ser.kind {
 	case metrics.KindCounter, metrics.KindMeter:
 		b = append(b, `"rate":`...)
 		b = appendFloats(b, sv.vals)
@@ -79,11 +79,15 @@ func appendSeries(b []byte, sv *seriesView, dts []int64) []byte {
 		b = append(b, `,"p99":`...)
 		b = appendQuantiles(b, sv.p99)
 		b = append(b, `,"rate":[`...)
-		for i, c := range sv.vals {
+		for i, code := range sv.counts {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendNumber(b, float64(c)*1000/float64(dts[i]))
+			c, ok := decodeCount(code)
+			if !ok {
+				c = math.NaN()
+			}
+			b = appendNumber(b, c*1000/float64(dts[i]))
 		}
 		b = append(b, ']')
 	default:

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +206,27 @@ func TestStateHealthAndExporters(t *testing.T) {
 	w := serve(t, p, "/api/state")
 	if strings.Contains(w.Body.String(), "<b>") {
 		t.Errorf("the JSON carries markup unescaped: %s", w.Body)
+	}
+}
+
+// TestStateReadsChangeNothing checks that reading the history, whole or
+// in part, leaves it as it was: a page read after every snapshot and one
+// never read until the end give the same State.
+func TestStateReadsChangeNothing(t *testing.T) {
+	snaps := mixSnapshots(t, 60, 12, false)
+	read, unread := newPage(t, Config{Window: time.Minute}), newPage(t, Config{Window: time.Minute})
+	for i := range snaps {
+		read.Observe(snaps[i])
+		unread.Observe(snaps[i])
+		getState(t, read, "?since="+strconv.Itoa(i))
+		getState(t, read, "")
+		serve(t, read, "/api/heatmap?id="+url.QueryEscape("stage.latency{queue=queue-0,stage=wait}"))
+	}
+	a, b := serve(t, read, "/api/state").Body.String(), serve(t, unread, "/api/state").Body.String()
+	if a != b {
+		t.Errorf("a page read after every snapshot shows\n%.500s\nand one never read\n%.500s", a, b)
+	}
+	if !strings.Contains(a, `"kind":"timer"`) || !strings.Contains(a, `"kind":"counter"`) {
+		t.Errorf("the mix lacks timers or counters: %.300s", a)
 	}
 }
