@@ -3,6 +3,8 @@ package livepage
 import (
 	"encoding/json"
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,7 +106,8 @@ func TestJSONNumbers(t *testing.T) {
 	for v, want := range map[float64]string{
 		0: "0", 5: "5", -1: "-1", 2.5: "2.5", 0.125: "0.125", 1.0 / 3: "0.333333", 12345.678: "12345.7",
 		20123456.7: "20123457", 1e15: "1e+15", math.NaN(): "null", math.Inf(1): "null", math.Inf(-1): "null",
-		float64(float32(4.9)): "4.9",
+		float64(float32(4.9)): "4.9", 0.000123456: "0.000123456", 0.0001: "0.0001", 9.9999999: "10", -99999.9: "-99999.9",
+		1.05: "1.05", 0.1: "0.1", 12.000001: "12", 1.5e-5: "1.5e-05", 3e20: "3e+20",
 	} {
 		got := string(appendNumber(nil, v))
 		if got != want {
@@ -112,6 +115,46 @@ func TestJSONNumbers(t *testing.T) {
 		}
 		if want != "null" && !json.Valid([]byte(got)) {
 			t.Errorf("appendNumber(%v) = %s is not JSON", v, got)
+		}
+	}
+}
+
+// TestJSONNumbersMatchStrconv checks appendNumber's own formatting against
+// strconv's, over many magnitudes.
+func TestJSONNumbersMatchStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 100_000 {
+		v := math.Exp(rng.Float64()*30-12) * float64(1-2*rng.IntN(2))
+		got := string(appendNumber(nil, v))
+		g, err := strconv.ParseFloat(got, 64)
+		if err != nil || !json.Valid([]byte(got)) {
+			t.Fatalf("appendNumber(%v) = %s: %v", v, got, err)
+		}
+		want, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+		if math.Abs(v) < 1e5 && g != want || !near(g, v, 5e-6) {
+			t.Fatalf("appendNumber(%v) = %s, strconv %v", v, got, want)
+		}
+	}
+}
+
+// TestJSONQuantiles checks the numbers of p50 and p99.
+func TestJSONQuantiles(t *testing.T) {
+	for v, want := range map[float64]string{
+		0: "0", 8.99998: "9", 13.9931: "13.99", 20123457: "2012e4", 20000000: "2e7", 99995: "1e5", 99994: "9999e1",
+		1e4: "1e4", -12345: "-1235e1", 1.5: "1.5", 0.5: "0.5", 9999.6: "10000", 2e18: "2e+18", math.NaN(): "null",
+	} {
+		got := string(appendQuantile(nil, v))
+		if got != want {
+			t.Errorf("appendQuantile(%v) = %s, want %s", v, got, want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 100_000 {
+		v := math.Exp(rng.Float64()*50-10) * float64(1-2*rng.IntN(2))
+		got := string(appendQuantile(nil, v))
+		g, err := strconv.ParseFloat(got, 64)
+		if err != nil || !json.Valid([]byte(got)) || !near(g, v, 5e-4) {
+			t.Fatalf("appendQuantile(%v) = %s (%v)", v, got, err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -22,6 +23,7 @@ const healthBudget = 2 * time.Second
 // closing brace: seq, full, interval_ms, window_ms, dropped_series, times
 // and series.
 func appendHistory(b []byte, v *view, interval, window int64) []byte {
+	b = slices.Grow(b, estimateSize(v))
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendUint(b, v.seq, 10)
 	b = append(b, `,"full":`...)
@@ -47,6 +49,16 @@ func appendHistory(b []byte, v *view, interval, window int64) []byte {
 		b = appendSeries(b, &v.series[i], v.dts)
 	}
 	return append(b, ']')
+}
+
+// estimateSize returns about the size of v in JSON, a little more than
+// most: 8 bytes per number, 200 per series.
+func estimateSize(v *view) int {
+	n := 200 + 14*len(v.times)
+	for _, sv := range v.series {
+		n += 200 + 8*(len(sv.vals)+3*len(sv.counts))
+	}
+	return n
 }
 
 // appendSeries appends one series of a State.
@@ -121,7 +133,7 @@ func appendQuantiles(b []byte, codes []uint16) []byte {
 		if !ok {
 			v = math.NaN()
 		}
-		b = appendNumber(b, v)
+		b = appendQuantile(b, v)
 	}
 	return append(b, ']')
 }
