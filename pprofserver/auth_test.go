@@ -55,7 +55,7 @@ func TestTokenRequired(t *testing.T) {
 	served := []string{
 		"/debug/pprof/", "/debug/pprof", "/debug/pprof/heap", "/debug/pprof/heap?debug=1",
 		"/debug/pprof/goroutine?debug=2", "/debug/pprof/allocs", "/debug/pprof/cmdline",
-		"/debug/pprof/symbol", "/debug/vars", "/debug/metrics", "/healthz",
+		"/debug/pprof/symbol", "/debug/vars", "/debug/metrics", "/healthz", "/debug/vitals/", "/debug/vitals/api/state",
 	}
 	// Refused before anything happens: a CPU profile or a trace of 30 s
 	// would make the test wait, and an unknown path would get 404.
@@ -81,7 +81,7 @@ func TestTokenRequired(t *testing.T) {
 	} {
 		t.Run(cfg.Addr, func(t *testing.T) {
 			var logs testkit.Buffer
-			cfg.Token, cfg.Health = testToken, health
+			cfg.Token, cfg.Health, cfg.Live = testToken, health, health
 			cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			s := start(t, cfg)
 			_, port, _ := net.SplitHostPort(s.Addr())

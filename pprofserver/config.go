@@ -55,6 +55,14 @@ type Config struct {
 	// /healthz answers 404.
 	Health http.Handler
 
+	// Live, if set, is served under /debug/vitals/, behind Token like every
+	// other path, with that prefix stripped (see http.StripPrefix): it sees
+	// /, /api/state and so on, and /debug/vitals redirects to
+	// /debug/vitals/. vitals.Start sets it to the live page of the metrics
+	// (see livepage.Page), which the index links to. Without it,
+	// /debug/vitals/ answers 404.
+	Live http.Handler
+
 	// BlockProfileRate, if positive, is passed to runtime.SetBlockProfileRate
 	// by Start, and the rate is set back to 0 by Shutdown. 0, the default,
 	// leaves block profiling alone (off unless the program turned it on), so

@@ -62,6 +62,7 @@
 //	/debug/vars               {"cmdline": [...], "memstats": {...}}, as expvar
 //	/debug/metrics            Config.Registry as JSON (see below)
 //	/healthz                  Config.Health, or 404 without one
+//	/debug/vitals/            Config.Live (the live page), or 404 without one
 //
 // They answer as net/http/pprof's do, so go tool pprof and go tool trace
 // read them: binary responses are application/octet-stream with a

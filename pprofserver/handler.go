@@ -30,7 +30,9 @@ const (
 func Handler(cfg Config) http.Handler {
 	cfg = cfg.withDefaults()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /debug/pprof/{name...}", serveIndexOrProfile)
+	mux.HandleFunc("GET /debug/pprof/{name...}", func(w http.ResponseWriter, r *http.Request) {
+		serveIndexOrProfile(w, r, cfg.Live != nil)
+	})
 	mux.HandleFunc("GET /debug/pprof/cmdline", serveCmdline)
 	mux.HandleFunc("GET /debug/pprof/profile", serveCPUProfile)
 	mux.HandleFunc("GET /debug/pprof/trace", serveTrace)
@@ -40,6 +42,9 @@ func Handler(cfg Config) http.Handler {
 	mux.Handle("GET /debug/metrics", metricsHandler{cfg.Registry})
 	if cfg.Health != nil {
 		mux.Handle("/healthz", cfg.Health)
+	}
+	if cfg.Live != nil {
+		mux.Handle("/debug/vitals/", http.StripPrefix("/debug/vitals", cfg.Live))
 	}
 	return nosniff{requireToken(cfg.Token, mux)}
 }

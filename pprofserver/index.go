@@ -31,8 +31,8 @@ type indexEntry struct {
 }
 
 // serveIndex lists every runtime/pprof profile, with its count, and the
-// other endpoints, as an HTML page.
-func serveIndex(w http.ResponseWriter, r *http.Request) {
+// other endpoints, as an HTML page; with a link to the live page if live.
+func serveIndex(w http.ResponseWriter, r *http.Request, live bool) {
 	var entries []indexEntry
 	for _, p := range pprof.Profiles() {
 		entries = append(entries, indexEntry{p.Name(), p.Count()})
@@ -68,8 +68,12 @@ The links below ask for debug=1, a text form.</p>
 		fmt.Fprintf(&b, "<tr><td>%s</td><td><a href=\"%s\">%s</a></td><td>%s</td></tr>\n",
 			count, html.EscapeString(link), html.EscapeString(e.name), html.EscapeString(descriptions[e.name]))
 	}
-	b.WriteString(`</table>
-<p><a href="goroutine?debug=2">Full goroutine stack dump</a></p>
+	b.WriteString("</table>\n")
+	if live {
+		b.WriteString(`<p><a href="../vitals/">/debug/vitals/</a>: the live page, every metric charted over the last hour.</p>
+`)
+	}
+	b.WriteString(`<p><a href="goroutine?debug=2">Full goroutine stack dump</a></p>
 <p>Also here: <a href="../vars">/debug/vars</a> (command line and runtime.MemStats, as expvar),
 <a href="../metrics">/debug/metrics</a> (the metrics registry, as JSON).</p>
 </body>

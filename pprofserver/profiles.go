@@ -9,13 +9,14 @@ import (
 	"strings"
 )
 
-// serveIndexOrProfile serves /debug/pprof/ (the index) and
-// /debug/pprof/<name>, a profile of runtime/pprof: goroutine, heap, allocs,
-// threadcreate, block, mutex, or one the program made with pprof.NewProfile.
-func serveIndexOrProfile(w http.ResponseWriter, r *http.Request) {
+// serveIndexOrProfile serves /debug/pprof/ (the index, with a link to the
+// live page if live) and /debug/pprof/<name>, a profile of runtime/pprof:
+// goroutine, heap, allocs, threadcreate, block, mutex, or one the program
+// made with pprof.NewProfile.
+func serveIndexOrProfile(w http.ResponseWriter, r *http.Request, live bool) {
 	name := r.PathValue("name")
 	if name == "" {
-		serveIndex(w, r)
+		serveIndex(w, r, live)
 		return
 	}
 	serveProfile(w, r, name)

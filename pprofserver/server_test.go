@@ -161,6 +161,39 @@ func TestHealthz(t *testing.T) {
 	}
 }
 
+// TestLive: Config.Live gets the requests under /debug/vitals/ without
+// the prefix, and the index links to it; without it, they get 404.
+func TestLive(t *testing.T) {
+	t.Parallel()
+	live := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
+	})
+	s := start(t, pprofserver.Config{Live: live})
+	c := newClient(t)
+	for target, want := range map[string]string{
+		"/debug/vitals/":                  "GET /?",
+		"/debug/vitals/api/state?since=3": "GET /api/state?since=3",
+		"/debug/vitals":                   "GET /?", // redirected
+	} {
+		if r := get(t, c, "http://"+s.Addr()+target); r.status != http.StatusOK || string(r.body) != want {
+			t.Errorf("GET %s: status %d, body %q; want 200 and %q", target, r.status, r.body, want)
+		}
+	}
+	if rec := serve(pprofserver.Config{Live: live}, "POST", "/debug/vitals/x", nil); rec.Body.String() != "POST /x?" {
+		t.Errorf("POST /debug/vitals/x: %q; the live page gets every method and decides for itself", rec.Body)
+	}
+	if body := serve(pprofserver.Config{Live: live}, "GET", "/debug/pprof/", nil).Body.String(); !strings.Contains(body, `<a href="../vitals/">`) {
+		t.Errorf("the index has no link to the live page:\n%s", body)
+	}
+
+	if rec := serve(pprofserver.Config{}, "GET", "/debug/vitals/", nil); rec.Code != http.StatusNotFound {
+		t.Errorf("GET /debug/vitals/ without Config.Live: status %d, want 404", rec.Code)
+	}
+	if body := serve(pprofserver.Config{}, "GET", "/debug/pprof/", nil).Body.String(); strings.Contains(body, "vitals/") {
+		t.Errorf("without Config.Live, the index links to it:\n%s", body)
+	}
+}
+
 //go:noinline
 func blockWhileProfiling() { blockBriefly() }
 
@@ -221,11 +254,12 @@ func TestProfileRates(t *testing.T) {
 // that http.DefaultServeMux has no handler for any of its paths.
 func TestNothingOnDefaultServeMux(t *testing.T) {
 	t.Parallel()
-	s := start(t, pprofserver.Config{Health: http.NotFoundHandler()})
+	s := start(t, pprofserver.Config{Health: http.NotFoundHandler(), Live: http.NotFoundHandler()})
 	c := newClient(t)
 	paths := []string{
 		"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/cmdline", "/debug/pprof/profile",
 		"/debug/pprof/symbol", "/debug/pprof/trace", "/debug/vars", "/debug/metrics", "/healthz",
+		"/debug/vitals/", "/debug/vitals/api/state",
 	}
 	for _, p := range paths {
 		get(t, c, "http://"+s.Addr()+p+"?debug=1&seconds=0.1")
