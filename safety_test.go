@@ -236,7 +236,7 @@ func TestNothingOnDefaultServeMux(t *testing.T) {
 	paths := []string{
 		"/", "/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/goroutine", "/debug/pprof/cmdline",
 		"/debug/pprof/profile", "/debug/pprof/symbol", "/debug/pprof/trace", "/debug/vars",
-		"/debug/metrics", "/healthz", "/health", "/metrics",
+		"/debug/metrics", "/healthz", "/health", "/metrics", "/debug/vitals/", "/debug/vitals/api/state",
 	}
 	for _, p := range paths {
 		httpGet(t, "http://"+inst.PprofAddr()+p+"?debug=1&seconds=0.1", "")
@@ -265,7 +265,8 @@ func TestPprofTokenFromEnv(t *testing.T) {
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	base := "http://" + inst.PprofAddr()
-	for _, p := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/cmdline", "/debug/vars", "/debug/metrics", "/healthz"} {
+	for _, p := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/cmdline", "/debug/vars", "/debug/metrics", "/healthz",
+		"/debug/vitals/", "/debug/vitals/api/state"} {
 		for auth, want := range map[string]int{
 			"":                http.StatusUnauthorized,
 			"Bearer wrong":    http.StatusUnauthorized,

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/vitals-go/vitals/exporters/postgres"
 	"github.com/vitals-go/vitals/healthcheck"
 	"github.com/vitals-go/vitals/internal/loopback"
+	"github.com/vitals-go/vitals/livepage"
 	"github.com/vitals-go/vitals/metrics"
 	"github.com/vitals-go/vitals/pprofserver"
 	"github.com/vitals-go/vitals/process"
@@ -32,12 +34,14 @@ type Instance struct {
 	exporters       map[string]exporters.Exporter // until the reporter owns them
 	health          *healthcheck.Server
 	pprof           *pprofserver.Server
+	live            *livepage.Page // served by pprof; nil when pprof is off
 }
 
 // Start sets up everything cfg asks for: the registry's default tags (host,
 // service, version), the Go runtime's and the process's own metrics
 // (metrics.Registry.EnableRuntimeMetrics, process.Register), the exporters
-// and their Reporter, the health socket and the pprof server. Invalid configuration, an address in use or an
+// and their Reporter, the health socket, and the pprof server with the
+// live page of the metrics at /debug/vitals/ (see livepage). Invalid configuration, an address in use or an
 // unreachable backend is one error listing every problem, each naming the
 // setting to change (the VITALS_* variable when the value came from the
 // environment); nothing is then left running and nothing is written to
@@ -60,6 +64,21 @@ func Start(ctx context.Context, cfg Config) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vitals: %w", err)
 	}
+	// The pprof server, and so the live page, serve before the Reporter
+	// exists: the page reads it through rep.
+	var rep atomic.Pointer[exporters.Reporter]
+	if s.PprofAddr != Off {
+		inst.live, err = livepage.New(livepage.Config{
+			Window: s.LiveWindow, Interval: s.FlushInterval, Health: inst.Health.Report,
+			Exporters: func() []exporters.ExporterHealth {
+				if r := rep.Load(); r != nil {
+					return r.Health()
+				}
+				return nil
+			},
+		})
+		problems = append(problems, err)
+	}
 	problems = append(problems, inst.listen(s)...)
 	if err := errors.Join(problems...); err != nil {
 		return nil, fmt.Errorf("vitals: cannot start:\n%w", err)
@@ -76,28 +95,37 @@ func Start(ctx context.Context, cfg Config) (*Instance, error) {
 	if err := process.Register(s.Registry, process.WithLogger(s.Logger)); err != nil {
 		s.Logger.Warn("vitals: some process metrics were refused", "error", err) // the others are registered
 	}
+	var onSnapshot func(metrics.Snapshot)
+	if inst.live != nil {
+		onSnapshot = inst.live.Observe
+	}
 	inst.reporter, err = exporters.Start(s.Registry, exporters.Config{
 		Exporters: inst.exporters, Interval: s.FlushInterval, ShutdownTimeout: s.ShutdownTimeout, Logger: s.Logger,
+		OnSnapshot: onSnapshot,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("vitals: %w", err)
 	}
+	rep.Store(inst.reporter)
 	names := slices.Sorted(maps.Keys(inst.exporters))
 	inst.exporters = nil // the Reporter shuts them down now
 	registerChecks(inst.Health, inst.reporter, s.Config)
+	logArgs := []any{"service", s.Service, "version", s.Release, "exporters", names,
+		"interval", s.FlushInterval, "health", inst.HealthAddr(), "pprof", inst.PprofAddr()}
 	if inst.pprof != nil {
 		line := "http://" + inst.pprof.Addr() + "/debug/pprof/"
 		if s.PprofToken != "" {
 			line += " (bearer token required)"
 		}
 		inst.Health.Register("pprof", healthcheck.Info(func() string { return line }))
+		live := "http://" + inst.pprof.Addr() + "/debug/vitals/"
+		inst.Health.Register("live page", healthcheck.Info(func() string { return live }))
+		logArgs = append(logArgs, "live_page", live)
 	}
 	for _, w := range s.warnings {
 		s.Logger.Warn("vitals: " + w)
 	}
-	s.Logger.Info("vitals: started", "service", s.Service, "version", s.Release,
-		"exporters", names,
-		"interval", s.FlushInterval, "health", inst.HealthAddr(), "pprof", inst.PprofAddr())
+	s.Logger.Info("vitals: started", logArgs...)
 	ok = true
 	return inst, nil
 }
@@ -108,10 +136,14 @@ func (inst *Instance) listen(s *setup) []error {
 	var problems []error
 	if s.PprofAddr != Off {
 		var err error
-		inst.pprof, err = pprofserver.Start(pprofserver.Config{
+		cfg := pprofserver.Config{
 			Addr: s.PprofAddr, AllowRemote: s.PprofAllowRemote, Token: s.PprofToken,
 			Registry: s.Registry, Health: inst.Health.Handler(), Logger: s.Logger,
-		})
+		}
+		if inst.live != nil {
+			cfg.Live = inst.live
+		}
+		inst.pprof, err = pprofserver.Start(cfg)
 		if err != nil {
 			problems = append(problems, listenError(s, "pprof", "Pprof", s.PprofAddr, err))
 		}
