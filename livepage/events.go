@@ -3,6 +3,7 @@ package livepage
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -25,7 +26,8 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("livepage: too many live pages are open (at most 4 at once); this one will poll api/state instead\n"))
+		_, _ = w.Write([]byte("livepage: too many live pages are open (at most " + strconv.Itoa(MaxStreams) +
+			" at once); this one will poll api/state instead\n"))
 		return
 	}
 	defer p.streams.Add(-1)
