@@ -30,7 +30,8 @@ type Config struct {
 	// QueueSize is how many snapshots each exporter holds while its backend
 	// is slow or failing, the one being exported included. A snapshot that
 	// finds the queue full pushes out the oldest, whose points are counted
-	// as dropped. Defaults to 30 (5 minutes at the default interval).
+	// as dropped (or which is spooled, with SpoolDir). Defaults to 30 (5
+	// minutes at the default interval).
 	QueueSize int
 
 	// Timeout bounds each Export call. Defaults to Interval.
@@ -49,7 +50,7 @@ type Config struct {
 	// ShutdownTimeout bounds Shutdown when its context has no deadline, so
 	// that a service whose backend is down still exits: Shutdown gives the
 	// exporters this long to deliver what is queued, then counts the rest
-	// as dropped and returns. A context with a deadline is used as it is.
+	// as dropped (or spools it, with SpoolDir) and returns. A context with a deadline is used as it is.
 	// Defaults to 5 s, which leaves most of a typical 30 s termination
 	// grace period (Kubernetes, systemd) to the service itself.
 	ShutdownTimeout time.Duration

@@ -10,10 +10,10 @@ type ExporterHealth struct {
 	LastSuccess time.Time // when the backend last accepted a snapshot, wholly or in part; zero if never
 	LastError   string    // the last error of Export, a rejection included; "" if none
 	LastErrorAt time.Time // when LastError happened; zero if never
-	Queued      int       // snapshots waiting, the one being exported included
+	Queued      int       // snapshots waiting in memory, the one being exported included (see Spool for those on disk)
 	Exported    int64     // points the backend accepted
 	Rejected    int64     // points the backend refused as invalid
-	Dropped     int64     // points never delivered: pushed out of a full queue, or left at Shutdown's deadline
+	Dropped     int64     // points never delivered: pushed out of a full queue, left at Shutdown's deadline, or removed by the spool
 	Retries     int64     // Export calls that offered a snapshot again after a transient error
 	Spool       SpoolHealth
 }

@@ -66,12 +66,3 @@ func (q *queue) pop() *batch {
 	q.n--
 	return b
 }
-
-// clear empties the queue and returns what it held.
-func (q *queue) clear() (batches, points int) {
-	for b := q.pop(); b != nil; b = q.pop() {
-		batches++
-		points += b.undelivered()
-	}
-	return batches, points
-}

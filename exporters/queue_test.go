@@ -23,12 +23,17 @@ func TestQueue(t *testing.T) {
 	if ev := q.push(b5); ev != nil || q.len() != 3 {
 		t.Fatalf("push after pop evicted %+v", ev)
 	}
-	if n, points := q.clear(); n != 3 || points != 3+4+5 || q.len() != 0 || q.head() != nil {
-		t.Fatalf("clear = %d, %d; want 3 batches of 12 points, and empty", n, points)
+	for _, want := range []*batch{b3, b4, b5} {
+		if got := q.pop(); got != want {
+			t.Fatalf("pop = %+v, want %+v", got, want)
+		}
+	}
+	if q.len() != 0 || q.head() != nil {
+		t.Fatal("the queue is not empty after popping everything")
 	}
 	for i, slot := range q.ring {
 		if slot != nil {
-			t.Errorf("slot %d still holds a batch after clear", i)
+			t.Errorf("slot %d still holds a batch after pop", i)
 		}
 	}
 }
