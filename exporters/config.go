@@ -71,8 +71,9 @@ type Config struct {
 	// while the backend fails, and when Shutdown's deadline passes; they are
 	// replayed oldest first once the backend takes exports again, by this
 	// process or the next one opened on the same directory. See the package
-	// documentation. Defaults to "": no spool, and a full queue drops its
-	// oldest snapshot.
+	// documentation. Start opens the directories and checks what they hold
+	// (242 MB took 0.25-0.45 s from the page cache; a cold disk is slower).
+	// Defaults to "": no spool, and a full queue drops its oldest snapshot.
 	//
 	// One process at a time uses a directory. If another process holds it
 	// (or it cannot be created), the Reporter starts all the same: that
