@@ -106,9 +106,13 @@
 // the whole queue, so that during an outage only the snapshot of the
 // current tick is in memory and a process killed (SIGKILL, OOM) loses at
 // most that; and what is still queued when Shutdown's deadline passes.
-// Each record is checksummed and fsynced before it counts as spooled; see
-// exporters/internal/spool for the format, the cost and what a power loss
-// can lose.
+// The exporter's goroutine writes them, between exports: while an Export
+// hangs (up to Config.Timeout), what the full queue pushes out waits in
+// memory, up to QueueSize snapshots more, and beyond that the oldest is
+// dropped. Each record is checksummed and fsynced before it counts as
+// spooled (0.34 ms for 200 series, 1.3 ms for 10,000: BenchmarkSpoolSnapshot);
+// see exporters/internal/spool for the format and what a power loss can
+// lose.
 //
 // Replay. The spool's oldest record is offered to the exporter whenever
 // the queue is empty, and every other time otherwise: after an export of
