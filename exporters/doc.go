@@ -103,7 +103,7 @@
 // Config.SpoolDir gives each exporter a directory, SpoolDir/<exporter
 // name>/, where snapshots wait on disk, in order, when memory cannot hold
 // them: a snapshot pushed out of the full queue; after a failed export,
-// the whole queue, so that during an outage only the snapshot of the
+// the whole queue, so that while exports fail only the snapshot of the
 // current tick is in memory and a process killed (SIGKILL, OOM) loses at
 // most that; and what is still queued when Shutdown's deadline passes.
 // The exporter's goroutine writes them, between exports: while an Export
