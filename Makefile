@@ -1,29 +1,36 @@
-# make test: the one test command. It installs the servers the integration
-# tests need (PostgreSQL and VictoriaMetrics, from Debian's packages) when they
-# are missing, then vets and runs every test with the race detector.
+# make test: the one test command. It installs what the integration tests
+# need (PostgreSQL, VictoriaMetrics and Chromium, from Debian's packages) when
+# it is missing, then vets and runs every test with the race detector.
 
 GO ?= go
 
 .PHONY: test deps vet bench soak fuzz
 
-# The three modules: the SDK (.), the operator CLI (cmd/vitals, which keeps
-# gonum/plot out of the SDK's dependencies) and the peer benchmarks (bench).
+# The four modules: the SDK (.), the operator CLI (cmd/vitals, which keeps
+# gonum/plot out of the SDK's dependencies), the live page's browser tests
+# (internal/browsertest, which keeps chromedp out of them too) and the peer
+# benchmarks (bench).
 test: deps vet
 	$(GO) test -race -count=1 -timeout 9m ./...
 	cd cmd/vitals && $(GO) test -race -count=1 -timeout 5m ./...
+	cd internal/browsertest && $(GO) test -race -count=1 -timeout 5m ./...
+	cd internal/browsertest && $(GO) test -count=1 -run '^TestLoadTime1000Series$$' ./... # a time: without -race
 	cd bench && $(GO) test -count=1 -run . -bench XXX ./...
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
 	$(GO) vet ./...
 	cd cmd/vitals && $(GO) vet ./...
+	cd internal/browsertest && $(GO) vet ./...
 	cd bench && $(GO) vet ./...
 
-# deps installs what the integration tests start, if it is not there yet.
+# deps installs what the integration tests start, if it is not there yet:
+# the servers, and the headless browser of the live page's tests.
 deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v victoria-metrics >/dev/null 2>&1 || missing="$$missing victoria-metrics"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing:$$missing"; \

@@ -12,7 +12,7 @@
 
   const MAX_LIVE_CHARTS = 120; // uPlot instances kept; the least recently seen go first
   const HEAT_MIN_EVERY = 2000; // ms between heatmap fetches of one chart
-  const RETRY_STREAM_AFTER = 60000; // ms of polling before trying the stream again
+  const RETRY_STREAM_AFTER = 60000; // ms of polling before asking again for a refused stream
   const FIRST_SECTIONS = 48; // sections placed before the first charts; the rest follow
   const SECTION_CHUNK = 200; // sections placed per task after that
 
@@ -231,15 +231,16 @@
   }
 
   // applyUpdate appends the snapshots of an update (a state holding only
-  // what is newer than the page's seq) and redraws what is on screen.
+  // what is newer than the page's seq), or takes a full one in place of
+  // the history, and redraws what is on screen.
   function applyUpdate(u) {
-    if ((u.seq || 0) < st.seq) { // the process restarted
-      if (!u.full) return reload();
+    if (u.full) { // the whole history, as after the process restarted
       loadState(u);
       placeSections(st.order.length);
       renderShown();
       return;
     }
+    if ((u.seq || 0) < st.seq) return reload();
     st.interval = u.interval_ms || st.interval;
     st.window = u.window_ms || st.window;
     renderStatus(u);
@@ -444,7 +445,7 @@
       });
     }
     const axes = [
-      axisOpts({ values: timeValues }),
+      axisOpts({ values: timeValues, space: 70 }),
       axisOpts({ size: 62, values: axisValues(axisFormat(e, e.keys[0])) }),
     ];
     const scales = { x: { time: true }, y: { range: yRange } };
@@ -774,12 +775,14 @@
 
   let stream = null;
   let pollTimer = 0;
-  let pollingSince = 0;
+  let streamAgainAt = 0; // when polling may try the stream again
 
   function follow() {
     if (typeof EventSource === 'undefined') return poll();
+    let opened = false;
     stream = new EventSource('api/events?since=' + st.seq);
     stream.addEventListener('open', () => {
+      opened = true;
       setLive('live', 'live');
       showError('');
     });
@@ -791,10 +794,13 @@
       }
     });
     stream.addEventListener('error', () => {
-      // Refused (503: too many live pages), cut or lost: poll instead.
+      // Refused (503: too many live pages are open) or lost (the process
+      // restarted, the connection was cut): poll instead. A lost stream
+      // is tried again once a poll gets an answer; a refused one after a
+      // while.
       stream.close();
       stream = null;
-      pollingSince = Date.now();
+      streamAgainAt = opened ? 0 : Date.now() + RETRY_STREAM_AFTER;
       poll();
     });
   }
@@ -803,15 +809,17 @@
     clearTimeout(pollTimer);
     const every = Math.max(st.interval, 250);
     pollTimer = setTimeout(async () => {
+      let answered = false;
       try {
         applyUpdate(await getState(st.seq));
+        answered = true;
         setLive('polling', 'polling every ' + span(every));
         showError('');
       } catch (err) {
         setLive('offline', 'offline');
         showError(err.message + ' (retrying)');
       }
-      if (Date.now() - pollingSince >= RETRY_STREAM_AFTER && typeof EventSource !== 'undefined') {
+      if (answered && Date.now() >= streamAgainAt && typeof EventSource !== 'undefined') {
         follow();
       } else {
         poll();

@@ -1,0 +1,2 @@
+// Package browsertest tests the live page in a real browser.
+package browsertest
