@@ -75,9 +75,22 @@ type Config struct {
 	// shortens it. See livepage for what it shows and what it costs: about
 	// 3.7 MiB for an hour of 1,000 series at 10 s.
 	LiveWindow time.Duration
+	// SpoolDir, if set, turns on the disk spool: what an exporter's memory
+	// queue cannot hold during an outage, and what Shutdown could not
+	// deliver, is written under SpoolDir/<Service>/<exporter>/ and replayed
+	// oldest first when the backend recovers, by this process or the next
+	// one of the same service on this host (VITALS_SPOOL_DIR). Off by
+	// default. One process at a time uses a service's directory; a second
+	// one runs without a spool and says so in its log and health report.
+	// See exporters.Config.SpoolDir.
+	SpoolDir string
+	// SpoolMaxBytes caps each exporter's spool; past it the oldest spooled
+	// snapshots are dropped and counted. Defaults to 1 GiB, at least 1 MiB
+	// (VITALS_SPOOL_MAX_BYTES, in bytes, e.g. 268435456).
+	SpoolMaxBytes int64
 	// ShutdownTimeout bounds Instance.Shutdown when its context has no
 	// deadline: the final flush gets this long, then what is undelivered
-	// is counted as dropped and logged. Defaults to 5 s
+	// is counted as dropped and logged (or spooled, with SpoolDir). Defaults to 5 s
 	// (VITALS_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
 	// OpenTSDBURL, if set, exports to OpenTSDB: http://host:port or
@@ -108,6 +121,8 @@ var envVariables = map[string]string{
 	"FlushInterval":     "VITALS_FLUSH_INTERVAL",
 	"LiveWindow":        "VITALS_LIVE_WINDOW",
 	"ShutdownTimeout":   "VITALS_SHUTDOWN_TIMEOUT",
+	"SpoolDir":          "VITALS_SPOOL_DIR",
+	"SpoolMaxBytes":     "VITALS_SPOOL_MAX_BYTES",
 	"OpenTSDBURL":       "VITALS_OPENTSDB_URL",
 	"PostgresURL":       "VITALS_POSTGRES_URL",
 }
@@ -148,6 +163,7 @@ func resolve(cfg Config) (*setup, error) {
 	str(&s.PprofToken, "PprofToken")
 	str(&s.OpenTSDBURL, "OpenTSDBURL")
 	str(&s.PostgresURL, "PostgresURL")
+	str(&s.SpoolDir, "SpoolDir")
 
 	allowRemote := func(field *bool, name string) {
 		v := strings.TrimSpace(os.Getenv(envVariables[name]))
@@ -192,6 +208,21 @@ func resolve(cfg Config) (*setup, error) {
 	duration(&s.FlushInterval, "FlushInterval")
 	duration(&s.ShutdownTimeout, "ShutdownTimeout")
 	duration(&s.LiveWindow, "LiveWindow")
+
+	switch v := strings.TrimSpace(os.Getenv(envVariables["SpoolMaxBytes"])); {
+	case s.SpoolMaxBytes < 0:
+		errs = append(errs, fmt.Errorf("Config.SpoolMaxBytes is %d; it must be positive", s.SpoolMaxBytes))
+	case s.SpoolMaxBytes == 0 && v != "":
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a positive number of bytes such as 268435456", envVariables["SpoolMaxBytes"], v))
+			break
+		}
+		s.SpoolMaxBytes, s.fromEnv["SpoolMaxBytes"] = n, true
+	}
+	if s.SpoolMaxBytes > 0 && s.SpoolMaxBytes < exporters.MinSpoolMaxBytes {
+		errs = append(errs, fmt.Errorf("%s is %d; it must be at least %d (1 MiB)", s.source("SpoolMaxBytes"), s.SpoolMaxBytes, exporters.MinSpoolMaxBytes))
+	}
 
 	s.HealthAddr = cmp.Or(s.HealthAddr, healthcheck.DefaultAddr)
 	s.PprofAddr = cmp.Or(s.PprofAddr, pprofserver.DefaultAddr)

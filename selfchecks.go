@@ -40,8 +40,10 @@ func registerChecks(h *healthcheck.Health, rep *exporters.Reporter, cfg Config) 
 
 // exporterResult rates an exporter: GOOD while it delivers every interval;
 // WARN once its exports have failed for a whole interval, or two intervals
-// passed without a success, or snapshots pile up in its queue; CRITICAL
-// when nothing got through for five intervals. While it fails, the value
+// passed without a success, or snapshots pile up in its queue or its
+// spool; CRITICAL
+// when nothing got through for five intervals. A spool that holds
+// snapshots, or that could not be opened, is shown and WARNs. While it fails, the value
 // leads with the error, so that the cause survives the report's 200-byte
 // limit.
 func exporterResult(eh exporters.ExporterHealth, interval time.Duration, started, now time.Time) healthcheck.Result {
@@ -53,6 +55,13 @@ func exporterResult(eh exporters.ExporterHealth, interval time.Duration, started
 	}
 	value := fmt.Sprintf("last success %s, queued %d, exported %d, dropped %d, rejected %d",
 		last, eh.Queued, eh.Exported, eh.Dropped, eh.Rejected)
+	sp := eh.Spool
+	switch {
+	case sp.Error != "":
+		value += "; no spool: " + sp.Error
+	case sp.Records > 0:
+		value += fmt.Sprintf(", spooled %d (%.1f MB)", sp.Records, float64(sp.Bytes)/1e6)
+	}
 	failing := eh.LastError != "" && eh.LastErrorAt.After(eh.LastSuccess)
 	if failing {
 		value = "failing: " + eh.LastError + "; " + value
@@ -60,7 +69,7 @@ func exporterResult(eh exporters.ExporterHealth, interval time.Duration, started
 	switch {
 	case since > 5*interval:
 		return healthcheck.Result{Status: healthcheck.Critical, Value: value}
-	case since > 2*interval || (failing && since > interval) || eh.Queued > 1:
+	case since > 2*interval || (failing && since > interval) || eh.Queued > 1 || sp.Error != "" || sp.Records > 0:
 		return healthcheck.Result{Status: healthcheck.Warn, Value: value}
 	}
 	return healthcheck.Result{Status: healthcheck.Good, Value: value}

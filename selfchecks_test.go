@@ -25,6 +25,8 @@ func TestExporterResult(t *testing.T) {
 		{"failing 16 s after a success", exporters.ExporterHealth{LastSuccess: start, LastError: cause, LastErrorAt: start.Add(15 * time.Second)}, 16 * time.Second, healthcheck.Warn},
 		{"recovered", exporters.ExporterHealth{LastSuccess: start.Add(15 * time.Second), LastError: cause, LastErrorAt: start.Add(10 * time.Second)}, 16 * time.Second, healthcheck.Good},
 		{"two intervals silent", exporters.ExporterHealth{LastSuccess: start}, 21 * time.Second, healthcheck.Warn},
+		{"replaying its spool", exporters.ExporterHealth{LastSuccess: start.Add(10 * time.Second), Spool: exporters.SpoolHealth{Dir: "/s", Records: 3, Bytes: 2_500_000}}, 16 * time.Second, healthcheck.Warn},
+		{"spool refused", exporters.ExporterHealth{LastSuccess: start.Add(10 * time.Second), Spool: exporters.SpoolHealth{Dir: "/s", Error: "held by pid 7"}}, 16 * time.Second, healthcheck.Warn},
 		{"five intervals silent", exporters.ExporterHealth{LastSuccess: start, LastError: cause, LastErrorAt: start.Add(50 * time.Second)}, 51 * time.Second, healthcheck.Critical},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -38,6 +40,10 @@ func TestExporterResult(t *testing.T) {
 			}
 			if !failing && strings.Contains(r.Value, cause) {
 				t.Errorf("value %q shows an error that is over", r.Value)
+			}
+			if sp := tc.eh.Spool; sp.Records > 0 && !strings.Contains(r.Value, "spooled 3 (2.5 MB)") ||
+				sp.Error != "" && !strings.Contains(r.Value, "no spool: "+sp.Error) {
+				t.Errorf("value %q does not show the spool %+v", r.Value, sp)
 			}
 		})
 	}

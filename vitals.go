@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -101,6 +104,7 @@ func Start(ctx context.Context, cfg Config) (*Instance, error) {
 	}
 	inst.reporter, err = exporters.Start(s.Registry, exporters.Config{
 		Exporters: inst.exporters, Interval: s.FlushInterval, ShutdownTimeout: s.ShutdownTimeout, Logger: s.Logger,
+		SpoolDir: serviceSpoolDir(s.SpoolDir, s.Service), SpoolMaxBytes: s.SpoolMaxBytes,
 		OnSnapshot: onSnapshot,
 	})
 	if err != nil {
@@ -267,4 +271,18 @@ func (inst *Instance) PprofAddr() string {
 		return ""
 	}
 	return inst.pprof.Addr()
+}
+
+// serviceSpoolDir returns the service's own directory under the spool
+// directory dir, or "" when dir is "" (no spool): the service's name made
+// one path element, so that services sharing dir never share a spool.
+func serviceSpoolDir(dir, service string) string {
+	if dir == "" {
+		return ""
+	}
+	name := url.PathEscape(service)
+	if name == "." || name == ".." {
+		name = strings.ReplaceAll(name, ".", "%2E")
+	}
+	return filepath.Join(dir, name)
 }

@@ -107,6 +107,8 @@ func TestStartRefusesBadConfiguration(t *testing.T) {
 		"bad postgres url": {vitals.Config{Service: "s", PostgresURL: "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, nil, "Config.PostgresURL: postgres:"},
 		"remote pprof":     {vitals.Config{Service: "s", PprofAddr: "0.0.0.0:0", HealthAddr: "off"}, nil, "pprof"},
 		"remote health":    {vitals.Config{Service: "s", HealthAddr: "0.0.0.0:0", PprofAddr: "off"}, nil, "health"},
+		"bad spool cap":    {vitals.Config{Service: "s"}, map[string]string{"VITALS_SPOOL_MAX_BYTES": "1G"}, "VITALS_SPOOL_MAX_BYTES"},
+		"tiny spool cap":   {vitals.Config{Service: "s", SpoolMaxBytes: 4096}, nil, "Config.SpoolMaxBytes is 4096; it must be at least"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			for k, v := range tc.env {
