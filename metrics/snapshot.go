@@ -17,8 +17,10 @@ type Snapshot struct {
 	// readers; 0 for Peek and for snapshots built by hand. The exporters'
 	// Reporter offers the same Snapshot, Seq included, again when it
 	// retries an export, so an exporter tells a retry by a non-zero Seq
-	// equal to that of its previous Export, and a snapshot it never saw
-	// (dropped from a full queue) by a gap.
+	// equal to that of its previous Export. Without a disk spool, a gap
+	// means snapshots dropped from a full queue; with one, replayed
+	// snapshots come out of order and an earlier process's carry Seqs
+	// from 2⁶³ up (see exporters.Exporter).
 	Seq uint64
 }
 

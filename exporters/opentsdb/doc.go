@@ -127,8 +127,14 @@
 // never posted twice. A snapshot of Seq 0 (a Peek, or built by hand) is
 // never taken for a retry: each Export of it sends every point. A request that timed out
 // or was cancelled after the TSD received it may still have been stored: it
-// is sent again, the one case in which a point can arrive twice (OpenTSDB
-// and VictoriaMetrics then hold the same value twice for one timestamp).
+// is sent again, one of the two cases in which a point can arrive twice
+// (OpenTSDB and VictoriaMetrics then hold the same value twice for one
+// timestamp). The other is the disk spool (exporters.Config.SpoolDir): a
+// snapshot that an earlier process spooled is offered under a new Seq and
+// sent whole, so a part of it that process had already delivered, and the
+// one snapshot being exported when a process was killed, are sent again.
+// OpenTSDB writes the same value into the same cell; VictoriaMetrics keeps
+// both samples unless it runs with -dedup.minScrapeInterval.
 //
 // # Telnet
 //
