@@ -9,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/vitals-go/vitals/healthcheck"
-	"github.com/vitals-go/vitals/metrics"
 )
 
 // firstCharts is the performance mark app.js sets when the first charts
@@ -192,9 +191,9 @@ func TestChartsShowEveryPoint(t *testing.T) {
 func TestPageShowsUnitsHealthAndExporters(t *testing.T) {
 	svc := startService(t, 100*time.Millisecond, 0, "")
 	simulate(t, svc.reg)
-	// The queues are deeper than 10 (simulate keeps them around 100 and
-	// 400): the report is WARN.
-	svc.inst.Health.Register("in Q", healthcheck.GaugeThreshold(svc.reg.Gauge("queue.depth", metrics.Tags{"queue": "in"}), 10, 1e9))
+	backlog := svc.reg.Gauge("backlog", nil)
+	backlog.Update(50)
+	svc.inst.Health.Register("backlog", healthcheck.GaugeThreshold(backlog, 10, 1000)) // WARN
 	svc.waitSnapshots(t, 20, 20*time.Second)
 	p := newPage(t, nil)
 	p.open(svc.url + "#filter=stage.latency%20stage=process")
@@ -234,7 +233,7 @@ func TestPageShowsUnitsHealthAndExporters(t *testing.T) {
 		t.Errorf("health text %q, want the report %q", text, st.Health.Text)
 	}
 	if status != "WARN" {
-		t.Errorf("health status %q, want WARN (a queue deeper than its threshold)", status)
+		t.Errorf("health status %q, want WARN (a backlog over its threshold)", status)
 	}
 	color := eval[string](p, "getComputedStyle(document.getElementById('health')).borderLeftColor")
 	warn := eval[string](p, `(() => {
