@@ -39,12 +39,21 @@ type Config struct {
 	// too: "Authorization: Bearer <Token>". A request without it, or with
 	// another token, gets 401 Unauthorized with a WWW-Authenticate: Bearer
 	// header, before anything else is looked at. Tokens are compared in
-	// constant time, and the token is never logged nor put in an error.
-	// It must be printable ASCII without spaces, such as the output of
-	// `openssl rand -hex 32`. The server speaks plain HTTP, so the token
-	// crosses the network in the clear: use it on networks you trust, or
-	// behind a TLS proxy. Handler requires it too. Empty, the default,
-	// requires nothing. vitals.Start sets it from VITALS_PPROF_TOKEN.
+	// constant time, and the token is never logged nor put in an error or
+	// a response. It must be printable ASCII without spaces, such as the
+	// output of `openssl rand -hex 32`. The server speaks plain HTTP, so
+	// the token crosses the network in the clear: use it on networks you
+	// trust, or behind a TLS proxy. Handler requires it too. Empty, the
+	// default, requires nothing. vitals.Start sets it from
+	// VITALS_PPROF_TOKEN.
+	//
+	// Browsers, which cannot add the header, log in instead: a page load
+	// without the token gets, with its 401, a form that asks for it and
+	// posts it to /debug/login, which answers with a session cookie and
+	// sends the browser back to the page. The cookie opens every path as
+	// the header does, until the process restarts; POST /debug/logout
+	// drops it. These two endpoints exist only with a Token. See the
+	// package documentation, "Browsers".
 	Token string
 
 	// Registry is the registry that /debug/metrics shows. Defaults to

@@ -63,6 +63,8 @@
 //	/debug/metrics            Config.Registry as JSON (see below)
 //	/healthz                  Config.Health, or 404 without one
 //	/debug/vitals/            Config.Live (the live page), or 404 without one
+//	/debug/login              POST: the login form's target, with Config.Token
+//	/debug/logout             POST: drops the login's cookie, with Config.Token
 //
 // They answer as net/http/pprof's do, so go tool pprof and go tool trace
 // read them: binary responses are application/octet-stream with a
@@ -123,6 +125,44 @@
 //
 // The token travels in plain HTTP: it keeps out whoever can reach the port
 // but cannot read the traffic.
+//
+// # Browsers
+//
+// A browser cannot add an Authorization header, so with a Token a page
+// load (a GET whose Accept names text/html) without it gets, with the
+// same 401 and challenge, a small login form: no script, a
+// Content-Security-Policy that allows nothing but its own style and its
+// POST to this server, and a hidden field next with the path that was
+// asked for. Other clients (curl, go tool pprof, the live page's own
+// requests) still get the plain-text 401.
+//
+// The form posts the field token (application/x-www-form-urlencoded, at
+// most 8 KiB, read within 10 s; never from the URL's query) to
+// /debug/login. The right token, compared in constant time, gets a
+// session cookie and a 303 redirect to next, if next is a path of this
+// server (it starts with "/", not "//" nor "/\", and has no control
+// characters or spaces), or to /debug/pprof/ otherwise, so that the form
+// cannot send anyone to another site. Another token gets the form again,
+// with a notice; failures are neither slowed down nor logged, since a
+// bearer header can try tokens as fast, and a token of 256 random bits
+// is the defence. The cookie
+//
+//	Set-Cookie: vitals_pprof_session_6060=<26 random characters>; Path=/; HttpOnly; SameSite=Strict
+//
+// then stands for the token on every path. Its value is random, made
+// when the Handler is, not derived from the token: it reveals nothing
+// of the token, and a restart of the process ends every session. Its
+// name holds the port the browser asked for, because browsers keep
+// cookies by host, not port: two processes on one machine each keep
+// their own login. HttpOnly keeps it from scripts; SameSite=Strict keeps
+// other sites' pages from making the browser send it, so they cannot use
+// the session (a cross-site login POST does no harm: it needs the token).
+// It is not Secure, which a browser would not send back over plain HTTP,
+// except when Handler is served over TLS. Any other server on the same
+// host name, whatever its port, receives it too, as browsers do with
+// every cookie. POST /debug/logout drops the cookie from the browser that
+// posts it; the value stays valid until the process restarts, as a copied
+// token would. Without a Token, neither endpoint exists.
 //
 // Block and mutex profiling cost something on every contended operation,
 // so they stay as the program left them (off by default) unless

@@ -26,7 +26,9 @@ const (
 // (mux.Handle("/debug/", h) and mux.Handle("/healthz", h) work too), since
 // its paths are absolute. It registers nothing anywhere else and does not
 // change profiling rates; Start does that. Addr and AllowRemote are not used;
-// Token is: with one, every request must carry it (see Config.Token).
+// Token is: with one, every request must carry it or the session cookie of
+// a browser that logged in at /debug/login (see Config.Token). Each
+// Handler has its own sessions.
 func Handler(cfg Config) http.Handler {
 	cfg = cfg.withDefaults()
 	mux := http.NewServeMux()
