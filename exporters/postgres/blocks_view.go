@@ -50,12 +50,14 @@ func blockPointsSQL(n pgschema.Names, where string) string {
 // blockPointsSQLAt returns the points of the blocks that where selects
 // and that layout reads.
 //
-// Per block: d makes the array of the points' times from the runs, and
-// copies each bucket array out of TOAST once (a lateral subquery that is
-// not flattened, OFFSET 0), so that the per-point slices do not each
-// decompress the whole array; e turns bucket_gap and bucket_cnt1 into
-// arrays of the indexes and counts; p unnests the per-point arrays side by
-// side (ROWS FROM pads those that are NULL with NULLs), sums total_delta,
+// Per block: d makes the array of the points' times from the runs, copies
+// each bucket array out of TOAST once and sums bucket_gap into the
+// indexes once (a lateral subquery that is not flattened, OFFSET 0), so
+// that the per-point slices do not each decompress the whole array (nor
+// flatten the expanded array that the PL/pgSQL function returns: [1:]
+// makes it a plain one); p
+// unnests the per-point arrays side by side (ROWS FROM pads those that
+// are NULL with NULLs), sums total_delta,
 // rate_mean_elapsed and bucket_len along the points, and computes mean,
 // rate_mean and the predicted rates if they were left out.
 func blockPointsSQLAt(n pgschema.Names, where string, layout blockLayout) string {
@@ -96,21 +98,9 @@ func blockPointsSQLAt(n pgschema.Names, where string, layout blockLayout) string
 	idx := "coalesce(d.bucket_idx2" + slice + "::integer[], d.bucket_idx4" + slice
 	cnt := "coalesce(d.bucket_cnt2" + slice + "::bigint[], d.bucket_cnt4" + slice + "::bigint[], d.bucket_cnt8" + slice
 	copies := ""
-	decode := ""
 	if v7 {
-		idx += ", e.bucket_idx" + slice
-		cnt += ", e.bucket_cnt" + slice
-		copies = ",\n\t\tb.bucket_gap[1:] AS bucket_gap, b.bucket_cnt1 || '\\x'::bytea AS bucket_cnt1"
-		decode = `
-CROSS JOIN LATERAL (
-	SELECT ARRAY(
-			SELECT (sum(x.gap) OVER (ORDER BY x.k ROWS UNBOUNDED PRECEDING))::integer
-			FROM unnest(d.bucket_gap) WITH ORDINALITY AS x(gap, k) ORDER BY x.k) AS bucket_idx,
-		ARRAY(
-			SELECT get_byte(d.bucket_cnt1, k)::bigint
-			FROM generate_series(0, length(d.bucket_cnt1) - 1) AS k ORDER BY k) AS bucket_cnt
-	OFFSET 0
-) AS e`
+		idx += ", d.bucket_idx" + slice
+		copies = ",\n\t\t(" + n.Qualified(runningSumFunc) + "(b.bucket_gap))[1:] AS bucket_idx"
 	}
 	q := `SELECT b.series_id, p.` + strings.Join(pointColumnNames[1:19], ", p.") + `,
 	CASE WHEN p.bucket_len IS NOT NULL THEN ` + idx + `) END,
@@ -125,7 +115,7 @@ CROSS JOIN LATERAL (
 		b.bucket_idx2[1:] AS bucket_idx2, b.bucket_idx4[1:] AS bucket_idx4,
 		b.bucket_cnt2[1:] AS bucket_cnt2, b.bucket_cnt4[1:] AS bucket_cnt4, b.bucket_cnt8[1:] AS bucket_cnt8` + copies + `
 	OFFSET 0
-) AS d` + decode + `
+) AS d
 CROSS JOIN LATERAL (
 	SELECT ` + strings.Join(sel, ",\n\t\t") + `,
 		u.bucket_len, (coalesce(sum(u.bucket_len) OVER w, 0) - coalesce(u.bucket_len, 0))::integer AS bucket_off

@@ -162,7 +162,7 @@ func testCompactKeepsEveryPoint(t *testing.T, bulkBytes int64) {
 		"series_id = 7 AND total_delta = '{10,15,-23,1}' AND total IS NULL AND count IS NULL AND bucket_len IS NULL " +
 			"AND ts_step = 10000000 AND ts_run_len = '{3,1}'",
 		"series_id = -9223372036854775808 AND points = 1",
-		"bucket_gap IS NOT NULL AND bucket_cnt1 IS NOT NULL AND bucket_idx2 IS NULL AND bucket_cnt2 IS NULL " +
+		"bucket_gap IS NOT NULL AND bucket_cnt2 IS NOT NULL AND bucket_idx2 IS NULL AND bucket_idx4 IS NULL " +
 			"AND ts_run_len = '{60,30}' AND ts_step = 10000000 AND mean_derived AND mean IS NULL",
 		"rate_mean_elapsed IS NOT NULL AND rate_mean IS NULL",
 		"series_id = -5 AND NOT mean_derived AND mean IS NOT NULL",
