@@ -49,7 +49,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	got, sent := bearerToken(r.Header.Get("Authorization"))
-	if sent && g.matches(got) || g.session.valid(r) {
+	if (sent && g.matches(got)) || g.session.valid(r) {
 		g.next.ServeHTTP(w, r)
 		return
 	}

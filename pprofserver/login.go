@@ -112,7 +112,7 @@ func redirect(w http.ResponseWriter, path string) {
 // "javascript:") cannot come first. The login and logout paths lead to
 // the index instead, which is what their user wants to see.
 func localPath(next string) string {
-	if len(next) < 1 || next[0] != '/' || len(next) > 1 && next[1] == '/' {
+	if next == "" || next[0] != '/' || len(next) > 1 && next[1] == '/' {
 		return defaultNext
 	}
 	for i := 0; i < len(next); i++ {
