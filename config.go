@@ -62,7 +62,8 @@ type Config struct {
 	// PprofToken, if set, is a bearer token that every request to the
 	// pprof server must carry, on loopback too: "Authorization: Bearer
 	// <token>"; others get 401 (VITALS_PPROF_TOKEN). It is never logged.
-	// Recommended with PprofAllowRemote. See pprofserver.Config.Token.
+	// Recommended with PprofAllowRemote. A browser without the header gets
+	// a login form at the same URL (see pprofserver.Config.Token).
 	PprofToken string
 	// FlushInterval is how often metrics are exported, aligned to the wall
 	// clock. Defaults to 10 s (VITALS_FLUSH_INTERVAL, e.g. "10s").
