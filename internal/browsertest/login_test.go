@@ -91,4 +91,14 @@ func TestLogin(t *testing.T) {
 
 	// Another tab of the same browser is logged in too.
 	p.newTab(nil).open(svc.url)
+
+	// A restart ends the session: the open page's next request gets 401,
+	// and the page reloads itself into the login form.
+	if err := svc.shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := startServiceAt(t, svc.addr, 100*time.Millisecond, 0, token)
+	restarted.waitSnapshots(t, 2, 20*time.Second)
+	p.waitFor("!!document.querySelector('form[action=\"/debug/login\"]') && !window.vitals", 30*time.Second,
+		"after a restart the open page did not turn into the login form")
 }

@@ -765,6 +765,11 @@
 
   async function getState(since) {
     const r = await fetch('api/state' + (since !== undefined ? '?since=' + since : ''));
+    if (r.status === 401) {
+      // The session ended (the process restarted with a token set):
+      // reloading shows the server's login form.
+      location.reload();
+    }
     if (!r.ok) {
       let msg = r.status + ' ' + r.statusText;
       try { msg = (await r.json()).error || msg; } catch (_) { /* not JSON */ }
