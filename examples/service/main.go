@@ -2,11 +2,12 @@
 // vitals: producers fill queues, workers drain them, and every stage is
 // measured. It shows every feature: exported metrics (stdout by default, or
 // VITALS_OPENTSDB_URL / VITALS_POSTGRES_URL), the health socket with
-// thresholds, and the pprof port.
+// thresholds, the pprof port and its live page of every series.
 //
 //	go run ./examples/service -latency 20ms -run-for 30s
 //	go run ./examples/service -latency 1ms -rate 1000 -workers 4
 //	nc 127.0.0.1 10001
+//	open http://127.0.0.1:6060/debug/vitals/   # the live page
 //	go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=5
 package main
 
