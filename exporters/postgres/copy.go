@@ -34,6 +34,9 @@ const (
 
 // copyPoints copies the batch into the partition of ts's day, in parts
 // (see rowsPerCopy), and returns the error of the first part that failed.
+// Once every part is stored, it marks ts's minute for the rollups when ts
+// is late (see rollup_mark.go); a failure to mark is returned as well, so
+// that the snapshot is written again, and marked, by pointsSQL.
 func (e *Exporter) copyPoints(ctx context.Context, ts time.Time) error {
 	w, rows := e.w, len(e.w.b.ids)
 	parts := max(1, min(rows/rowsPerCopy, maxCopies, int(e.pool.Config().MaxConns)))
@@ -62,6 +65,9 @@ func (e *Exporter) copyPoints(ctx context.Context, ts time.Time) error {
 		if err != nil {
 			return err
 		}
+	}
+	if e.rollups.late(ts) {
+		return e.rollups.mark(ctx, ts)
 	}
 	return nil
 }

@@ -31,9 +31,12 @@ import (
 //     merged (and the hour holding it). So a point written at most
 //     rollupLateness after the end of its minute is in the rollups after
 //     the next run, when runs are at most a minute apart, as the
-//     Exporter's are; a later one stays in vitals_points only, and the
-//     readers that pick a rollup for its interval do not see it. The
-//     exporters' default backlog (30 snapshots of 10 s) is well within.
+//     Exporter's are.
+//   - Marked minutes: a snapshot written later than that (replayed from
+//     the disk spool, retried) has its minute marked in
+//     vitals_rollup_dirty by the writer (rollup_mark.go), and each run
+//     then rolls the marked minutes, and their hours, up again, and
+//     deletes their marks (rollup_redo.go).
 //   - Backfill: when there is no more to do, each run extends the range
 //     backwards, towards the oldest day of vitals_points within the
 //     retention (the data of a schema that had no rollups yet).
@@ -73,7 +76,8 @@ type rollups struct {
 	timeout   time.Duration // of one step, and the budget of one run
 	every     time.Duration // between runs
 	log       *slog.Logger
-	clock     func() time.Time // replaces the server's clock in tests; nil in use
+	clock     func() time.Time // replaces the server's and this process's clocks in tests; nil in use
+	sqlMark   string           // rollupMarkSQL, for the writer
 
 	// Used by the maintenance goroutine only.
 	chunk time.Duration   // of the next forward or backfill step
@@ -84,7 +88,7 @@ func newRollups(pool *pgxpool.Pool, n pgschema.Names, cfg Config) *rollups {
 	return &rollups{
 		pool: pool, n: n, r: n.Rollups(),
 		retention: cfg.Retention, timeout: cfg.Timeout, every: min(cfg.MaintenanceInterval, rollupEvery), log: cfg.Logger,
-		chunk: rollupFirstChunk, known: map[string]bool{},
+		sqlMark: rollupMarkSQL(n), chunk: rollupFirstChunk, known: map[string]bool{},
 	}
 }
 
@@ -105,12 +109,13 @@ type rollupState struct {
 	now       time.Time
 	m, h      span // the minutes and the hours covered
 	checkedAt pgtype.Timestamptz
+	marked    bool // minutes are marked to be rolled up again
 }
 
 // maintain drops the expired rollup partitions, creates those it may
-// need, then takes steps (forward, check for late points, backfill) until
-// there is nothing left to do, another process holds the rollup lock, or
-// the run has taken r.timeout.
+// need, then takes steps (forward, check for late points, marked minutes,
+// backfill) until there is nothing left to do, another process holds the
+// rollup lock, or the run has taken r.timeout.
 func (r *rollups) maintain(ctx context.Context) error {
 	start := time.Now()
 	cutoff := start.Add(-r.retention)
@@ -138,7 +143,7 @@ func (r *rollups) maintain(ctx context.Context) error {
 		clear(r.known)
 		return err
 	}
-	s := &rollupStep{r: r, days: days, ids: map[time.Time][]int64{}}
+	s := &rollupStep{r: r, days: days, ids: map[time.Time][]int64{}, cutoff: cutoff}
 	for time.Since(start) < r.timeout {
 		began := time.Now()
 		did, chunked, err := s.take(ctx)
@@ -220,9 +225,9 @@ func rollupLockKey(schema string) int64 {
 }
 
 // readRollupState reads the state, under the rollup lock.
-func readRollupState(ctx context.Context, tx pgx.Tx, r pgschema.RollupNames) (rollupState, error) {
+func readRollupState(ctx context.Context, tx pgx.Tx, n pgschema.Names) (rollupState, error) {
 	var s rollupState
-	err := tx.QueryRow(ctx, rollupStateSQL(r.State)).Scan(&s.now, &s.m.from, &s.m.to, &s.checkedAt, &s.h.from, &s.h.to)
+	err := tx.QueryRow(ctx, rollupStateSQL(n)).Scan(&s.now, &s.m.from, &s.m.to, &s.checkedAt, &s.h.from, &s.h.to, &s.marked)
 	if err != nil {
 		return s, fmt.Errorf("read %s: %w", pgschema.RollupStateTable, err)
 	}

@@ -17,8 +17,10 @@ import (
 	"github.com/vitals-go/vitals/metrics"
 )
 
-// rollupTester is an Exporter whose own maintenance stays idle (an hour
-// apart), and a rollups of its schema whose clock the test sets.
+// rollupTester is an Exporter whose own maintenance is stopped, and a
+// rollups of its schema, both on a clock that the test sets (which starts
+// at the time of newRollupTester): the maintenance's, and the Exporter's
+// when it decides whether a snapshot is late (see rollup_mark.go).
 type rollupTester struct {
 	e    *Exporter
 	pool *pgxpool.Pool
@@ -31,9 +33,16 @@ func newRollupTester(t *testing.T) *rollupTester {
 	t.Helper()
 	e, pool := xpNew(t, Config{MaintenanceInterval: time.Hour, CompactAfter: -1}) // tests compact when they choose
 	rt := &rollupTester{e: e, pool: pool, n: e.n}
+	rt.setNow(time.Now())
+	e.stopMaintenance()
+	<-e.maintenanceDone // Shutdown, at the cleanup, finds it done
+	e.rollups.clock = rt.clock
 	rt.r = rt.rollups(pool)
 	return rt
 }
+
+// clock is the time the test set.
+func (rt *rollupTester) clock() time.Time { return time.Unix(0, rt.now.Load()) }
 
 // rollups returns a rollups of the schema on pool (another process, when
 // pool is another pool), on rt's clock, checking for late points at every
@@ -42,7 +51,7 @@ func (rt *rollupTester) rollups(pool *pgxpool.Pool) *rollups {
 	r := newRollups(pool, rt.n, rt.e.cfg)
 	r.every = 0
 	r.log = rt.e.log
-	r.clock = func() time.Time { return time.Unix(0, rt.now.Load()) }
+	r.clock = rt.clock
 	return r
 }
 
@@ -79,11 +88,25 @@ func (rt *rollupTester) state(t *testing.T) (m, h span) {
 		t.Fatal(err)
 	}
 	defer func() { _ = tx.Rollback(context.Background()) }()
-	st, err := readRollupState(xpCtx(t), tx, rt.n.Rollups())
+	st, err := readRollupState(xpCtx(t), tx, rt.n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return st.m, st.h
+}
+
+// marked returns the minutes marked in vitals_rollup_dirty, ascending.
+func (rt *rollupTester) marked(t *testing.T) []time.Time {
+	t.Helper()
+	rows, err := rt.pool.Query(xpCtx(t), "SELECT minute FROM "+rollupDirtyName(rt.n)+" ORDER BY 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return marked
 }
 
 // distOf returns the distribution of values, as a histogram records them.

@@ -118,9 +118,12 @@ WHERE p.n IS DISTINCT FROM r.n
 ORDER BY 1`
 }
 
-// rollupStateSQL reads the server's clock and the state of both levels.
-func rollupStateSQL(state string) string {
-	return `SELECT now(), m.rolled_from, m.rolled_to, m.checked_at, h.rolled_from, h.rolled_to
+// rollupStateSQL reads the server's clock, the state of both levels, and
+// whether minutes are marked to be rolled up again.
+func rollupStateSQL(n pgschema.Names) string {
+	state := n.Rollups().State
+	return `SELECT now(), m.rolled_from, m.rolled_to, m.checked_at, h.rolled_from, h.rolled_to,
+	EXISTS (SELECT FROM ` + rollupDirtyName(n) + `)
 FROM ` + state + ` AS m, ` + state + ` AS h
 WHERE m.level = '` + pgschema.Level1m + `' AND h.level = '` + pgschema.Level1h + `'`
 }
@@ -129,4 +132,26 @@ WHERE m.level = '` + pgschema.Level1m + `' AND h.level = '` + pgschema.Level1h +
 // range, $4 checked_at (NULL keeps it).
 func rollupSaveSQL(state string) string {
 	return "UPDATE " + state + " SET rolled_from = $2, rolled_to = $3, checked_at = coalesce($4, checked_at) WHERE level = $1"
+}
+
+// rollupMarkSQL marks the UTC minute of the time $1 to be rolled up again
+// (see rollup_mark.go): it inserts the minute into vitals_rollup_dirty, or
+// adds one to its count of marks.
+func rollupMarkSQL(n pgschema.Names) string {
+	dirty := rollupDirtyName(n)
+	return "INSERT INTO " + dirty + " AS d (minute) VALUES (date_trunc('minute', $1::timestamptz, 'UTC'))\n" +
+		"ON CONFLICT (minute) DO UPDATE SET marks = d.marks + 1"
+}
+
+// rollupMarkedSQL lists the $1 oldest marked minutes with their counts of
+// marks.
+func rollupMarkedSQL(n pgschema.Names) string {
+	return "SELECT minute, marks FROM " + rollupDirtyName(n) + " ORDER BY minute LIMIT $1"
+}
+
+// rollupUnmarkSQL deletes the marks of the minutes $1 whose counts are
+// still $2: those not marked again since they were read.
+func rollupUnmarkSQL(n pgschema.Names) string {
+	return "DELETE FROM " + rollupDirtyName(n) + " AS d USING unnest($1::timestamptz[], $2::bigint[]) AS r(minute, marks)\n" +
+		"WHERE d.minute = r.minute AND d.marks = r.marks"
 }

@@ -16,14 +16,17 @@ type rollupStep struct {
 	r       *rollups
 	days    []time.Time           // that may hold points, ascending
 	ids     map[time.Time][]int64 // the series with points, by day, read once per run
+	cutoff  time.Time             // the start of the retention
 	checked bool                  // the run has checked for late points
+	redone  bool                  // the marked minutes left wait for the next run
 }
 
 // take takes the next step, in its own transaction under the rollup lock:
 // rolls minutes forward, checks for late points (once per run, and not
-// when another process did within half a run interval), or backfills. It
-// reports whether it did anything, and whether that was a chunk of
-// minutes (whose duration adapts the next chunk's).
+// when another process did within half a run interval), rolls marked
+// minutes up again, or backfills. It reports whether it did anything, and
+// whether that was a chunk of minutes (whose duration adapts the next
+// chunk's).
 func (s *rollupStep) take(ctx context.Context) (did, chunked bool, err error) {
 	r := s.r
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
@@ -36,7 +39,7 @@ func (s *rollupStep) take(ctx context.Context) (did, chunked bool, err error) {
 		if !locked {
 			return nil // another process is rolling up
 		}
-		st, err := readRollupState(ctx, tx, r.r)
+		st, err := readRollupState(ctx, tx, r.n)
 		if err != nil {
 			return err
 		}
@@ -59,6 +62,12 @@ func (s *rollupStep) take(ctx context.Context) (did, chunked bool, err error) {
 				return err
 			}
 			checkedAt = pgtype.Timestamptz{Time: st.now, Valid: true}
+		case st.marked && !s.redone:
+			n, err := s.redo(ctx, tx, st)
+			if err != nil {
+				return err
+			}
+			s.redone, chunked = n == 0, n > 0
 		case len(s.days) > 0 && m.from.After(s.days[0]):
 			from, roll := s.backfillFrom(m.from)
 			if roll {

@@ -37,6 +37,10 @@ import (
 // text of array literals ("{3,17,40}") cast per row, built only when the
 // statement is used. See Exporter.writePoints.
 //
+// A late snapshot's minute is marked for the rollups to roll up again:
+// by a statement of its own after the COPY, in the INSERT itself (see
+// rollup_mark.go).
+//
 // Series this process has not stored yet are upserted before the points,
 // by a statement of their own (seriesSQL) that returns those whose id is
 // already stored for another name or tags (a hash collision): their points
@@ -49,10 +53,14 @@ import (
 // pointsSQL inserts a flush's points; $1 is the snapshot time, $2 the
 // series ids, then one array per column. Without onConflict, a point
 // already stored fails the statement with a unique violation (and it
-// inserts nothing); see Exporter.writePoints.
+// inserts nothing); see Exporter.writePoints. In the same statement, it
+// marks the minute of $1 for the rollups (see rollup_mark.go): PostgreSQL
+// runs that WITH query, which the INSERT does not read, after the INSERT,
+// so the mark's row is locked only until the commit.
 func pointsSQL(n pgschema.Names, onConflict bool) string {
 	cols, sel, from := pointsColumns()
-	sql := "INSERT INTO " + n.Points + " (" + cols + ")\n" +
+	sql := "WITH mark AS (" + rollupMarkSQL(n) + ")\n" +
+		"INSERT INTO " + n.Points + " (" + cols + ")\n" +
 		"SELECT " + sel + "\nFROM " + from
 	if onConflict {
 		sql += "\nON CONFLICT (series_id, ts) DO NOTHING"
