@@ -1,0 +1,43 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// BenchmarkExportLate measures what marking a late snapshot's minute for
+// the rollups costs Export (see rollup_mark.go): flushes of n series 10 s
+// apart, written on time (recent), or two hours late as a disk spool
+// replays them (late: one more statement after the COPY).
+func BenchmarkExportLate(b *testing.B) {
+	for _, n := range []int{200, 10_000} {
+		for _, late := range []bool{false, true} {
+			name := fmt.Sprintf("series=%d/recent", n)
+			if late {
+				name = fmt.Sprintf("series=%d/late", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				e, pool := xpNew(b, Config{Timeout: time.Minute})
+				ctx := context.Background()
+				snap := benchSnapshot(n)
+				if late {
+					snap.Time = snap.Time.Add(-2 * time.Hour)
+				}
+				if err := e.Export(ctx, snap); err != nil { // stores the series
+					b.Fatal(err)
+				}
+				cpu := startCPU(b, pool)
+				b.ReportAllocs()
+				for b.Loop() {
+					snap.Time = snap.Time.Add(10 * time.Second)
+					if err := e.Export(ctx, snap); err != nil {
+						b.Fatal(err)
+					}
+				}
+				cpu.report(n * b.N)
+			})
+		}
+	}
+}
