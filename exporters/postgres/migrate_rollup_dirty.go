@@ -36,22 +36,21 @@ func migrate8(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) err
 			marks  bigint      NOT NULL DEFAULT 1
 		)`,
 		commentSQL("TABLE", dirty,
-			"The minutes that received points after the rollups may have covered them: written late by an exporter "+
-				"(a snapshot replayed from its disk spool or retried, 2 minutes or more after its time), within "+
-				"[rolled_from, rolled_to) of vitals_rollup_state or not. The exporters' maintenance rolls each minute, "+
-				"and its hour, up again from the points, then deletes its row. Until then vitals_rollup_1m and "+
-				"vitals_rollup_1h may lack the minute's late points: a reader that must see them reads vitals_points_all "+
-				"for the minutes listed here."),
+			"The minutes to roll up again: each received points that an exporter wrote 2 minutes or more after their "+
+				"time (a snapshot replayed from its disk spool after an outage or a restart, or retried), perhaps after "+
+				"the rollups had covered the minute. The exporters' maintenance rolls each minute, and its hour, up "+
+				"again from the points, then deletes its row. Until then vitals_rollup_1m and vitals_rollup_1h may lack "+
+				"those points: a reader that must see them reads vitals_points_all for the minutes listed here."),
 		commentSQL("COLUMN", dirty+".minute", "The UTC minute [minute, minute + 1 minute) that received late points."),
 		commentSQL("COLUMN", dirty+".marks",
-			"How many times points were marked late into the minute: each mark adds one, and the maintenance "+
-				"deletes the row only if it still holds the count it read before rolling up, so that a mark made "+
+			"How many times exporters marked the minute: each mark adds one, and the maintenance deletes the row "+
+				"only if its count is still the one it read before rolling the minute up, so that a mark made "+
 				"meanwhile is not lost."),
 		commentSQL("TABLE", r.State,
-			"What the rollup tables cover: per level, every point of vitals_points in [rolled_from, rolled_to) is "+
-				"rolled up, but for the minutes listed in vitals_rollup_dirty until the maintenance rolls them up again. "+
-				"Points written late are so listed, or, when written within 10 minutes of the end of their minute, "+
-				"found by the maintenance's check (checked_at)."),
+			"What the rollup tables cover: per level, the points of vitals_points (and vitals_blocks) in "+
+				"[rolled_from, rolled_to). A point written after its minute was rolled up is added by the "+
+				"maintenance's next run: it finds those written up to 10 minutes after the end of their minute by "+
+				"counting (checked_at), and the later ones, which the exporters mark in vitals_rollup_dirty."),
 	}
 	for _, stmt := range stmts {
 		if _, err := tx.Exec(ctx, stmt); err != nil {

@@ -96,7 +96,7 @@ func (rt *rollupTester) state(t *testing.T) (m, h span) {
 }
 
 // marked returns the minutes marked in vitals_rollup_dirty, ascending.
-func (rt *rollupTester) marked(t *testing.T) []time.Time {
+func (rt *rollupTester) marked(t testing.TB) []time.Time {
 	t.Helper()
 	rows, err := rt.pool.Query(xpCtx(t), "SELECT minute FROM "+rollupDirtyName(rt.n)+" ORDER BY 1")
 	if err != nil {

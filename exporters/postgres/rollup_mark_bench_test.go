@@ -41,3 +41,34 @@ func BenchmarkExportLate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRollupRedoMinute measures the maintenance run that rolls up
+// again a minute of 10,000 series (60,000 points, as in
+// BenchmarkRollupMinute) marked late, its hour with it: what each minute
+// of a disk spool's replay costs the maintenance, once.
+//
+//	go test -run '^$' -bench BenchmarkRollupRedoMinute -benchtime 5x ./exporters/postgres/
+func BenchmarkRollupRedoMinute(b *testing.B) {
+	rt, minute := benchRollupMinute(b)
+	ctx := xpCtx(b)
+	now := minute.Add(time.Hour + time.Minute) // the minute's hour is rolled up too
+	rt.setNow(now)
+	if err := rt.r.maintain(ctx); err != nil {
+		b.Fatal(err)
+	}
+	rt.r.every = time.Hour // the runs measured do not check for late points
+	for b.Loop() {
+		b.StopTimer()
+		if _, err := rt.pool.Exec(ctx, rollupMarkSQL(rt.n), minute); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if err := rt.r.maintain(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if marked := rt.marked(b); len(marked) > 0 {
+		b.Fatalf("marked minutes %v after the run, want none", marked)
+	}
+	b.ReportMetric(60000, "points/op")
+}

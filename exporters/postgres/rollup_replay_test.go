@@ -201,3 +201,21 @@ func TestRollupLate(t *testing.T) {
 		}
 	}
 }
+
+// TestRollupSlowStepHalvesChunk: a step cut short by the timeout halves
+// the chunk, so that a run whose marked minutes are too many to roll up
+// again within one step is not stuck.
+func TestRollupSlowStepHalvesChunk(t *testing.T) {
+	t.Parallel()
+	rt := newRollupTester(t)
+	rt.r.timeout = time.Nanosecond
+	s := &rollupStep{r: rt.r, ids: map[time.Time][]int64{}}
+	for _, want := range []time.Duration{rollupFirstChunk / 2, rollupFirstChunk / 4} {
+		if _, _, err := s.take(xpCtx(t)); err == nil {
+			t.Fatal("a step of 1 ns succeeded")
+		}
+		if rt.r.chunk != want {
+			t.Errorf("chunk %v, want %v", rt.r.chunk, want)
+		}
+	}
+}

@@ -26,10 +26,11 @@ type rollupStep struct {
 // when another process did within half a run interval), rolls marked
 // minutes up again, or backfills. It reports whether it did anything, and
 // whether that was a chunk of minutes (whose duration adapts the next
-// chunk's).
-func (s *rollupStep) take(ctx context.Context) (did, chunked bool, err error) {
+// chunk's). A step cut short by r.timeout halves the chunk, so that the
+// next run's step can end.
+func (s *rollupStep) take(parent context.Context) (did, chunked bool, err error) {
 	r := s.r
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	ctx, cancel := context.WithTimeout(parent, r.timeout)
 	defer cancel()
 	err = pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		var locked bool
@@ -89,6 +90,9 @@ func (s *rollupStep) take(ctx context.Context) (did, chunked bool, err error) {
 		return s.save(ctx, tx, m, h, checkedAt)
 	})
 	if err != nil {
+		if ctx.Err() != nil && parent.Err() == nil {
+			r.chunk = max(r.chunk/2, rollupMinChunk)
+		}
 		return false, false, fmt.Errorf("rollup: %w", err)
 	}
 	return did, chunked, nil
