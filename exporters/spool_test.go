@@ -348,7 +348,7 @@ func TestSpoolCorruptRecordIsSkipped(t *testing.T) {
 	if err != nil || len(segs) == 0 {
 		t.Fatalf("no segment file in %s: %v", filepath.Join(dir, "db"), err)
 	}
-	damage(t, segs[0], 30) // in the payload of the first record: the oldest snapshot
+	testkit.FlipByte(t, segs[0], 30) // in the payload of the first record: the oldest snapshot
 
 	logs := newLogSink()
 	e := &recorder{}
@@ -368,24 +368,6 @@ func TestSpoolCorruptRecordIsSkipped(t *testing.T) {
 	}
 	if len(logs.find("skipped damaged records")) != 1 {
 		t.Errorf("no log line about the damaged record")
-	}
-}
-
-// damage flips the byte at offset off of the file at path.
-func damage(t *testing.T, path string, off int64) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b := make([]byte, 1)
-	if _, err := f.ReadAt(b, off); err != nil {
-		t.Fatal(err)
-	}
-	b[0] ^= 0xff
-	if _, err := f.WriteAt(b, off); err != nil {
-		t.Fatal(err)
 	}
 }
 

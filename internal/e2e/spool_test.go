@@ -224,7 +224,7 @@ func TestSpoolDamagedFile(t *testing.T) {
 	if len(segs) == 0 {
 		t.Fatalf("no segment file in %s", filepath.Join(dir, p.name))
 	}
-	damageByte(t, segs[0], 40) // the payload of the first record: the oldest snapshot spooled
+	testkit.FlipByte(t, segs[0], 40) // the payload of the first record: the oldest snapshot spooled
 
 	if err := pg.Start(); err != nil {
 		t.Fatal(err)
@@ -293,23 +293,5 @@ func checkStored(t *testing.T, b backend, ns string, taken, want map[int64]int) 
 		if stored[ts] == 0 {
 			t.Errorf("snapshot at %d (%d points) missing", ts, n)
 		}
-	}
-}
-
-// damageByte flips the byte at offset off of the file at path.
-func damageByte(t *testing.T, path string, off int64) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b := make([]byte, 1)
-	if _, err := f.ReadAt(b, off); err != nil {
-		t.Fatal(err)
-	}
-	b[0] ^= 0xff
-	if _, err := f.WriteAt(b, off); err != nil {
-		t.Fatal(err)
 	}
 }
