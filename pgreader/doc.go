@@ -76,9 +76,9 @@
 // rolled up yet (the last minute or two). Such steps start at a whole
 // minute, or hour, and cover whole minutes: the range is widened to whole
 // minutes (see RangeQuery.Step). The answer is the one the points give,
-// but for the rounding of floating-point sums and averages, and for
-// points written more than 10 minutes after the end of their minute,
-// which the rollups miss. So a 30-day chart of a timer at 300 points
+// but for the rounding of floating-point sums and averages, and for late
+// points (a disk spool's replay) until the next maintenance run rolls
+// their minutes up again. So a 30-day chart of a timer at 300 points
 // (3-hour steps) reads about 720 hour rows and a hundred minute rows
 // instead of 259,200 points. Steps of seconds read the points.
 //

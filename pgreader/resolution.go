@@ -20,8 +20,9 @@ import (
 // rollup covers, and the points for the rest (what the rollups do not
 // cover yet). A rollup row being the exact merge of its points (see
 // pgschema.RollupColumns), the answer is that of the points, but for
-// floating-point rounding in sums and averages, and for points written too
-// late to be rolled up (see vitals_rollup_state's comment).
+// floating-point rounding in sums and averages, and for points written
+// late whose minutes the next maintenance run rolls up again (see
+// vitals_rollup_dirty's comment).
 
 // span is the range of time [from, to).
 type span struct{ from, to time.Time }

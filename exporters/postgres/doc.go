@@ -187,9 +187,10 @@
 // differ; then extends the range back to the oldest day of points (the
 // data of a schema that had no rollups yet, read from vitals_points and
 // vitals_blocks). A point written up to 10 minutes after the end of its
-// minute is in the rollups after the next run; the exporters' default
-// backlog (30 snapshots of 10 s) stays well within that. A later point
-// stays in vitals_points only. Each step is a short transaction under a
+// minute is found by that check; an exporter that writes a snapshot 2
+// minutes or more after its time (a disk spool's replay, a retry) marks
+// its minute in vitals_rollup_dirty, and the next run rolls the marked
+// minutes and their hours up again. Each step is a short transaction under a
 // per-schema advisory lock taken with pg_try_advisory_xact_lock: while one
 // process rolls up, the others skip; a process that dies mid-step leaves
 // nothing half done, and rolling up twice stores once.
