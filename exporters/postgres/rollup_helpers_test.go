@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -435,4 +436,48 @@ func fmtFloat(v *float64) string {
 		return "NULL"
 	}
 	return strconv.FormatFloat(*v, 'g', -1, 64)
+}
+
+// maintainConcurrently runs the maintenance of n processes (each its own
+// pool) in a loop, one minute per step so that they interleave, until the
+// returned function is called; it waits for them and reports their errors.
+func (rt *rollupTester) maintainConcurrently(t *testing.T, n int) (stop func()) {
+	t.Helper()
+	var procs []*rollups
+	for range n {
+		pool, err := pgxpool.New(xpCtx(t), rt.e.cfg.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		p := rt.rollups(pool)
+		p.chunk = rollupMinChunk
+		procs = append(procs, p)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for _, p := range procs {
+		wg.Go(func() {
+			for {
+				if err := p.maintain(xpCtx(t)); err != nil {
+					errs <- err
+					return
+				}
+				select {
+				case <-done:
+					return
+				default:
+				}
+			}
+		})
+	}
+	return func() {
+		close(done)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("maintenance: %v", err)
+		}
+	}
 }

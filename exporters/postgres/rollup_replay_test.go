@@ -1,11 +1,8 @@
 package postgres
 
 import (
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/vitals-go/vitals/metrics"
 )
@@ -126,38 +123,7 @@ func TestRollupReplayConcurrentProcesses(t *testing.T) {
 		rt.export(t, start.Add(time.Duration(i)*90*time.Second), mixSeries(i)...)
 	}
 	rt.maintain(t, now)
-	var procs []*rollups
-	for range 4 {
-		pool, err := pgxpool.New(xpCtx(t), rt.e.cfg.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(pool.Close)
-		p := rt.rollups(pool)
-		p.chunk = rollupMinChunk // one minute at a time, to interleave
-		if err := p.maintain(xpCtx(t)); err != nil {
-			t.Fatal(err)
-		}
-		procs = append(procs, p)
-	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make(chan error, len(procs))
-	for _, p := range procs {
-		wg.Go(func() {
-			for {
-				if err := p.maintain(xpCtx(t)); err != nil {
-					errs <- err
-					return
-				}
-				select {
-				case <-stop:
-					return
-				default:
-				}
-			}
-		})
-	}
+	stop := rt.maintainConcurrently(t, 4)
 	for i := range 240 { // the hour from start+1h, every 15 s
 		at := start.Add(time.Hour + time.Duration(i)*15*time.Second)
 		if at.Sub(start)%(90*time.Second) == 0 {
@@ -165,12 +131,7 @@ func TestRollupReplayConcurrentProcesses(t *testing.T) {
 		}
 		rt.export(t, at, append(mixSeries(i+1000), replaySeries(i)...)...)
 	}
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("maintenance: %v", err)
-	}
+	stop()
 	rt.maintain(t, now)
 	rt.checkRollups(t, "replayed during the runs")
 	if marked := rt.marked(t); len(marked) > 0 {

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // checkRollups compares both rollup tables, over the range the state says
@@ -130,46 +128,13 @@ func TestRollupConcurrentProcesses(t *testing.T) {
 	t.Parallel()
 	rt := newRollupTester(t)
 	base := time.Now().UTC().Truncate(time.Hour).Add(time.Hour)
-	var procs []*rollups
-	for range 4 {
-		pool, err := pgxpool.New(xpCtx(t), rt.e.cfg.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(pool.Close)
-		p := rt.rollups(pool)
-		p.chunk = rollupMinChunk // many small steps, to interleave
-		procs = append(procs, p)
-	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make(chan error, len(procs))
-	for _, p := range procs {
-		wg.Go(func() {
-			for {
-				if err := p.maintain(xpCtx(t)); err != nil {
-					errs <- err
-					return
-				}
-				select {
-				case <-stop:
-					return
-				default:
-				}
-			}
-		})
-	}
+	stop := rt.maintainConcurrently(t, 4)
 	for i := range 270 { // 45 minutes, the clock following
 		at := base.Add(time.Duration(i) * 10 * time.Second)
 		rt.setNow(at.Add(rollupDelay))
 		rt.export(t, at, mixSeries(i)...)
 	}
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Errorf("maintenance: %v", err)
-	}
+	stop()
 	// Once more, alone, when the last minutes have closed.
 	rt.maintain(t, base.Add(50*time.Minute))
 	if m, _ := rt.state(t); !m.to.Equal(base.Add(49 * time.Minute)) {
