@@ -294,25 +294,25 @@ func expectRollup(raw []rawRow, width time.Duration, from, to time.Time) []rollR
 		if p.total != nil {
 			r.total = p.total
 		}
-		r.count, r.sum = addInt(r.count, p.count), addInt(r.sum, p.sum)
-		r.min, r.max = minInt(r.min, p.min), maxInt(r.max, p.max)
+		r.count, r.sum = addOpt(r.count, p.count), addOpt(r.sum, p.sum)
+		r.min, r.max = minOpt(r.min, p.min), maxOpt(r.max, p.max)
 		if len(p.idx) > 0 {
-			r.bucketMin, r.bucketMax = minInt(r.bucketMin, p.min), maxInt(r.bucketMax, p.max)
+			r.bucketMin, r.bucketMax = minOpt(r.bucketMin, p.min), maxOpt(r.bucketMax, p.max)
 			for k, i := range p.idx {
 				sums[i] += p.cnt[k]
 			}
 		} else {
 			for k := range p.p {
-				r.noBucket[k] = maxFloat(r.noBucket[k], p.p[k])
+				r.noBucket[k] = maxOpt(r.noBucket[k], p.p[k])
 			}
 		}
 		if p.count != nil && p.stddev != nil {
-			r.sqDev = addFloat(r.sqDev, ptr(float64(*p.count)**p.stddev**p.stddev))
-			r.sqMean = addFloat(r.sqMean, ptr(float64(*p.count)**p.mean**p.mean))
+			r.sqDev = addOpt(r.sqDev, ptr(float64(*p.count)**p.stddev**p.stddev))
+			r.sqMean = addOpt(r.sqMean, ptr(float64(*p.count)**p.mean**p.mean))
 		}
 		if p.value != nil {
-			r.value, r.valueSum = p.value, addFloat(r.valueSum, p.value)
-			r.valueMin, r.valueMax = minFloat(r.valueMin, p.value), maxFloat(r.valueMax, p.value)
+			r.value, r.valueSum = p.value, addOpt(r.valueSum, p.value)
+			r.valueMin, r.valueMax = minOpt(r.valueMin, p.value), maxOpt(r.valueMax, p.value)
 			r.valueCount++
 		}
 		if p.rate1 != nil {
@@ -376,7 +376,9 @@ func checkRollRows(t *testing.T, label string, got, want []rollRow) {
 
 func ptr[T any](v T) *T { return &v }
 
-func addInt(a, b *int64) *int64 {
+// addOpt, minOpt and maxOpt combine two optional values as SQL's sum, min
+// and max do: NULL (nil) is left out.
+func addOpt[T int64 | float64](a, b *T) *T {
 	switch {
 	case b == nil:
 		return a
@@ -386,38 +388,14 @@ func addInt(a, b *int64) *int64 {
 	return ptr(*a + *b)
 }
 
-func minInt(a, b *int64) *int64 {
+func minOpt[T int64 | float64](a, b *T) *T {
 	if b == nil || a != nil && *a <= *b {
 		return a
 	}
 	return ptr(*b)
 }
 
-func maxInt(a, b *int64) *int64 {
-	if b == nil || a != nil && *a >= *b {
-		return a
-	}
-	return ptr(*b)
-}
-
-func addFloat(a, b *float64) *float64 {
-	switch {
-	case b == nil:
-		return a
-	case a == nil:
-		return ptr(*b)
-	}
-	return ptr(*a + *b)
-}
-
-func minFloat(a, b *float64) *float64 {
-	if b == nil || a != nil && *a <= *b {
-		return a
-	}
-	return ptr(*b)
-}
-
-func maxFloat(a, b *float64) *float64 {
+func maxOpt[T int64 | float64](a, b *T) *T {
 	if b == nil || a != nil && *a >= *b {
 		return a
 	}
