@@ -12,6 +12,24 @@ import (
 	"github.com/vitals-go/vitals/metrics"
 )
 
+// stepTotalsSQL is the select list that sums one step's per-series
+// values over the series (the subquery's columns last_total, n, s, lo, hi,
+// sq_dev, sq_mean, v, r1..rm, q50..q999, b_lo, b_hi), shared by the
+// queries of points and of rollups.
+const stepTotalsSQL = `
+	coalesce(sum(last_total), 0)::bigint,
+	coalesce(sum(n), 0)::bigint,
+	coalesce(sum(s), 0)::bigint,
+	coalesce(min(lo), 0),
+	coalesce(max(hi), 0),
+	coalesce(sum(sq_dev), 0),
+	coalesce(sum(sq_mean), 0),
+	coalesce(sum(v), 0),
+	coalesce(sum(r1), 0), coalesce(sum(r5), 0), coalesce(sum(r15), 0), coalesce(sum(rm), 0),
+	max(q50), max(q75), max(q95), max(q99), max(q999),
+	min(b_lo), max(b_hi)
+`
+
 // rangeScalarSQL computes every column but the quantiles, per step, from
 // the points. Its arguments: $1 the series ids, $2 the step, $3 From, $4
 // To, $5 the start of the first step (see window). The first %s is
@@ -28,18 +46,7 @@ import (
 // intervals without buckets, and the min and max of those with buckets
 // (which bound the merged buckets' quantiles).
 const rangeScalarSQL = `
-SELECT t,
-	coalesce(sum(last_total), 0)::bigint,
-	coalesce(sum(n), 0)::bigint,
-	coalesce(sum(s), 0)::bigint,
-	coalesce(min(lo), 0),
-	coalesce(max(hi), 0),
-	coalesce(sum(sq_dev), 0),
-	coalesce(sum(sq_mean), 0),
-	coalesce(sum(v), 0),
-	coalesce(sum(r1), 0), coalesce(sum(r5), 0), coalesce(sum(r15), 0), coalesce(sum(rm), 0),
-	max(q50), max(q75), max(q95), max(q99), max(q999),
-	min(b_lo), max(b_hi)
+SELECT t,` + stepTotalsSQL + `
 FROM (
 	SELECT date_bin($2::interval, ts, $5::timestamptz) AS t, series_id,
 		(array_agg(total ORDER BY ts DESC) FILTER (WHERE total IS NOT NULL))[1] AS last_total,

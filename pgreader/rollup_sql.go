@@ -51,18 +51,7 @@ func (r *Reader) rollupScalarSQL(p pieces, agg string) (string, []any) {
 		return pgschema.RollupSelect(func(c pgschema.RollupColumn) string { return c.FromPoint })
 	}, func(bool) string { return "" })
 	m := pgschema.RollupMerge
-	return `SELECT t,
-	coalesce(sum(last_total), 0)::bigint,
-	coalesce(sum(n), 0)::bigint,
-	coalesce(sum(s), 0)::bigint,
-	coalesce(min(lo), 0),
-	coalesce(max(hi), 0),
-	coalesce(sum(sq_dev), 0),
-	coalesce(sum(sq_mean), 0),
-	coalesce(sum(v), 0),
-	coalesce(sum(r1), 0), coalesce(sum(r5), 0), coalesce(sum(r15), 0), coalesce(sum(rm), 0),
-	max(q50), max(q75), max(q95), max(q99), max(q999),
-	min(b_lo), max(b_hi)
+	return `SELECT t,` + stepTotalsSQL + `
 FROM (
 	SELECT date_bin($2::interval, ts, $3::timestamptz) AS t, series_id,
 		` + m("total") + ` AS last_total,
