@@ -156,8 +156,8 @@ func (e *Exporter) startCompaction(ctx context.Context) <-chan struct{} {
 // is within the retention and has rows in its partition of vitals_points,
 // unless another process holds the compaction lock.
 func (c *compactor) run(ctx context.Context, now time.Time) error {
-	days, err := c.dueDays(ctx, now)
-	if err != nil || len(days) == 0 {
+	days, bloated, err := c.dueDays(ctx, now)
+	if err != nil || len(days)+len(bloated) == 0 {
 		return err
 	}
 	unlock, err := c.lock(ctx)
@@ -165,6 +165,9 @@ func (c *compactor) run(ctx context.Context, now time.Time) error {
 		return err
 	}
 	defer unlock()
+	for _, day := range bloated {
+		c.reindex(ctx, day)
+	}
 	for _, day := range days {
 		st, err := c.compactDayLocked(ctx, day)
 		if err != nil {
@@ -179,29 +182,69 @@ func (c *compactor) run(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// dueDays lists the days to compact at now, oldest first.
-func (c *compactor) dueDays(ctx context.Context, now time.Time) ([]time.Time, error) {
+// dueDays lists the days to compact at now, oldest first, and the
+// compacted days whose emptied partition keeps a bloated index (see
+// reindex: the rebuild failed after their compaction).
+func (c *compactor) dueDays(ctx context.Context, now time.Time) (due, bloated []time.Time, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	days, err := partitionDays(ctx, c.pool, c.n)
 	if err != nil {
-		return nil, fmt.Errorf("list partitions: %w", err)
+		return nil, nil, fmt.Errorf("list partitions: %w", err)
 	}
 	slices.SortFunc(days, func(a, b time.Time) int { return a.Compare(b) })
-	var due []time.Time
 	for _, day := range days {
 		if day.AddDate(0, 0, 1).Add(c.after).After(now) || c.parts.expired(day, now) {
 			continue
 		}
-		var rows bool
-		if err := c.pool.QueryRow(ctx, "SELECT EXISTS (SELECT FROM "+pointsPartition(c.n, day)+")").Scan(&rows); err != nil {
-			return nil, fmt.Errorf("look into %s: %w", pointsPartition(c.n, day), err)
+		part := pointsPartition(c.n, day)
+		var rows, bloat bool
+		err := c.pool.QueryRow(ctx, "SELECT EXISTS (SELECT FROM "+part+"), "+bloatedSQL, part).Scan(&rows, &bloat)
+		if err != nil {
+			return nil, nil, fmt.Errorf("look into %s: %w", part, err)
 		}
-		if rows {
+		switch {
+		case rows:
 			due = append(due, day)
+		case bloat:
+			bloated = append(bloated, day)
 		}
 	}
-	return due, nil
+	return due, bloated, nil
+}
+
+// bloatedSQL is true when the partition $1 has no heap left (its rows
+// were moved into blocks and vacuumed) but its indexes still take more
+// than the few pages of empty ones.
+const bloatedSQL = "pg_relation_size($1) = 0 AND pg_indexes_size($1) > 256 * 1024"
+
+// reindex rebuilds the indexes of day's partition of vitals_points once
+// compaction has emptied it: VACUUM gives the heap's space back but not
+// the primary-key index's (about 43 bytes per point moved), which would
+// otherwise stay on disk until the retention drops the day, three times
+// what the blocks take. Rebuilding the index of an empty table is
+// instant, but it locks the table against writes (late points) and the
+// index against reads, so it waits at most a second for those locks; a
+// failure is logged, and the next maintenance run tries again.
+func (c *compactor) reindex(ctx context.Context, day time.Time) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	part := pointsPartition(c.n, day)
+	err := pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
+		var bloat bool
+		if err := tx.QueryRow(ctx, "SELECT "+bloatedSQL, part).Scan(&bloat); err != nil || !bloat {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '1s'"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "REINDEX TABLE "+part)
+		return err
+	})
+	if err != nil && sqlState(err) != undefinedTable && ctx.Err() == nil {
+		c.log.Warn("postgres: cannot rebuild the index of a compacted day's partition; the next maintenance run tries again",
+			"schema", c.n.Schema, "day", day.Format(time.DateOnly), "error", err)
+	}
 }
 
 // pointsPartition returns the quoted, qualified name of day's partition of
@@ -437,7 +480,8 @@ func (c *compactor) collect(ctx context.Context, q dbtx, day time.Time, query st
 
 // vacuum vacuums day's partition of vitals_points, of size bytes, once
 // its rows are moved, which gives their space back at once (the file is
-// truncated when no row is left) rather than when autovacuum comes.
+// truncated when no row is left) rather than when autovacuum comes, then
+// rebuilds its emptied index (see reindex).
 // Unlike TRUNCATE it keeps the rows that a transaction older than the
 // compaction still sees. It is given c.timeout per 256 MB; a failure is
 // logged, not returned: the day is compacted, and autovacuum will do it.
@@ -450,7 +494,9 @@ func (c *compactor) vacuum(ctx context.Context, day time.Time, size int64) {
 	if err != nil && sqlState(err) != undefinedTable && ctx.Err() == nil {
 		c.log.Warn("postgres: cannot vacuum a compacted day's partition; autovacuum will",
 			"schema", c.n.Schema, "day", day.Format(time.DateOnly), "error", err)
+		return
 	}
+	c.reindex(ctx, day)
 }
 
 // blockColumnNames returns the names of the columns of vitals_blocks, in

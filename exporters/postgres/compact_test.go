@@ -245,13 +245,71 @@ func TestCompactEmptiedPartitionIsVacuumed(t *testing.T) {
 	if _, err := e.Compact(ctx, day); err != nil {
 		t.Fatal(err)
 	}
-	for countRows(t, pool, "SELECT pg_relation_size($1)", pointsPartition(e.n, day)) != 0 {
+	part := pointsPartition(e.n, day)
+	for countRows(t, pool, "SELECT pg_relation_size($1)", part) != 0 {
 		select {
 		case <-ctx.Done():
 			t.Fatal("the emptied partition keeps its space")
 		case <-time.After(20 * time.Millisecond):
 		}
 		e.compactor().vacuum(ctx, day, 0)
+	}
+	if n := countRows(t, pool, "SELECT pg_indexes_size($1)", part); n > 256<<10 {
+		t.Errorf("the emptied partition's indexes keep %d bytes", n)
+	}
+}
+
+// TestCompactReindexRetried: when a reader holds the table during the
+// compaction, the vacuum cannot empty the partition and its index is not
+// rebuilt; once a later vacuum (autovacuum's, here by hand) has emptied
+// it, the next maintenance run rebuilds the index.
+func TestCompactReindexRetried(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	exportIntervals(t, e, reg, soakWorkload(reg, 100), rand.New(rand.NewPCG(21, 22)), day, 60, false)
+	ctx := xpCtx(t)
+	part := pointsPartition(e.n, day)
+	indexBytes := func() int { return countRows(t, pool, "SELECT pg_indexes_size($1)", part) }
+	if n := indexBytes(); n <= 256<<10 {
+		t.Fatalf("the index holds only %d bytes before compaction: too few to tell", n)
+	}
+
+	c := e.compactor()
+	reader, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reader.Exec(ctx, "LOCK TABLE "+part+" IN ACCESS SHARE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.compactDay(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	if err := reader.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for countRows(t, pool, "SELECT pg_relation_size($1)", part) != 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the emptied partition keeps its space")
+		case <-time.After(20 * time.Millisecond):
+		}
+		_, err := pool.Exec(ctx, "VACUUM "+part) // as autovacuum would
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := indexBytes(); n <= 256<<10 {
+		t.Fatalf("the index shrank to %d bytes while a reader held the table", n)
+	}
+	c.after = time.Hour
+	if err := c.run(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if n := indexBytes(); n > 256<<10 {
+		t.Errorf("after the next maintenance run the emptied partition's indexes keep %d bytes", n)
 	}
 }
 
