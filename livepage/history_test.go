@@ -171,3 +171,18 @@ func TestObserveKeepsNothingOfTheSnapshot(t *testing.T) {
 		t.Errorf("tags %v: the history kept the snapshot's slice", st.Series[0].Tags)
 	}
 }
+
+// TestHistoryShortWindow checks that a window no longer than the interval
+// is raised to two intervals, so that counters still get rates.
+func TestHistoryShortWindow(t *testing.T) {
+	p := newPage(t, Config{Window: 10 * time.Second, Interval: 10 * time.Second})
+	for i := range 3 {
+		p.Observe(metrics.Snapshot{Time: t0.Add(time.Duration(i) * 10 * time.Second),
+			Series: []metrics.Series{{Name: "c", Kind: metrics.KindCounter, Count: int64(100 * i)}}})
+	}
+	st := getState(t, p, "")
+	got := st.line(t, "c", "rate")
+	if st.WindowMS != 20_000 || len(got) != 2 || got[1] == nil || *got[1] != 10 {
+		t.Errorf("a 10 s window at 10 s: window_ms %d, rates %v; want 20000 and the last rate 10", st.WindowMS, derefAll(got))
+	}
+}

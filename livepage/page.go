@@ -31,8 +31,10 @@ const MaxStreams = 4
 // exporters.
 type Config struct {
 	// Window is how much history the page keeps and shows. Defaults to an
-	// hour. The history holds at most 720 snapshots: with an Interval
-	// shorter than Window/720, it is that many intervals.
+	// hour. It is at least two Intervals (a shorter one is raised to that),
+	// since a rate needs two snapshots. The history holds at most 720
+	// snapshots: with an Interval shorter than Window/720, it is that many
+	// intervals.
 	Window time.Duration
 
 	// Interval is the time between the snapshots given to Observe, the
@@ -114,6 +116,7 @@ func New(cfg Config) (*Page, error) {
 	if interval == 0 {
 		interval = exporters.DefaultInterval
 	}
+	window = max(window, 2*interval) // a rate needs the snapshot before
 	maxSeries := cfg.MaxSeries
 	if maxSeries == 0 {
 		maxSeries = DefaultMaxSeries
