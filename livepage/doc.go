@@ -49,7 +49,9 @@
 // Counters and meters as rates per second (from the change of their count
 // over each interval), gauges as values, histograms and timers as the p50
 // and p99 of each interval with their rate, and a heatmap of their values.
-// Values are in the series' unit (ns for timers).
+// Values are in the series' unit (ns for timers). A counter or meter has a
+// rate only where the snapshot before had it too, and none where its count
+// went down (a reset: Counter.Clear, or the series registered again).
 //
 // # The history
 //

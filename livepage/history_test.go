@@ -1,6 +1,7 @@
 package livepage
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -92,19 +93,26 @@ func TestHistorySeriesCap(t *testing.T) {
 }
 
 // TestHistoryMissing checks that a series missing from a snapshot has
-// null there, and that a counter is rated over the gap.
+// null there, and that a counter or meter is rated only between two
+// consecutive snapshots, and not across a reset.
 func TestHistoryMissing(t *testing.T) {
-	p := newPage(t, Config{})
-	c := func(at time.Time, count int64) metrics.Snapshot {
-		return metrics.Snapshot{Time: at, Series: []metrics.Series{{Name: "c", Kind: metrics.KindCounter, Count: count}}}
-	}
-	p.Observe(c(t0, 100))
-	p.Observe(metrics.Snapshot{Time: t0.Add(10 * time.Second)})
-	p.Observe(c(t0.Add(20*time.Second), 300))
-	p.Observe(c(t0.Add(30*time.Second), 290)) // counters may go down
-	got := getState(t, p, "").line(t, "c", "rate")
-	if len(got) != 4 || got[0] != nil || got[1] != nil || got[2] == nil || *got[2] != 10 || got[3] == nil || *got[3] != -1 {
-		t.Errorf("rates %v; want null, null, 10 (200 in 20 s), -1", derefAll(got))
+	for _, kind := range []metrics.Kind{metrics.KindCounter, metrics.KindMeter} {
+		p := newPage(t, Config{})
+		c := func(at time.Duration, count int64) metrics.Snapshot {
+			return metrics.Snapshot{Time: t0.Add(at), Series: []metrics.Series{{Name: "c", Kind: kind, Count: count}}}
+		}
+		p.Observe(c(0, 100))
+		p.Observe(c(10*time.Second, 200))
+		p.Observe(metrics.Snapshot{Time: t0.Add(20 * time.Second)})
+		p.Observe(c(30*time.Second, 500)) // its increase spans two intervals
+		p.Observe(c(40*time.Second, 600))
+		p.Observe(c(50*time.Second, 30)) // reset: Counter.Clear, or registered again
+		p.Observe(c(60*time.Second, 80))
+		got := derefAll(getState(t, p, "").line(t, "c", "rate"))
+		want := []any{nil, 10.0, nil, nil, 10.0, nil, 5.0}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%v rates %v; want %v", kind, got, want)
+		}
 	}
 }
 

@@ -68,11 +68,16 @@ func (ser *series) matches(s *metrics.Series) bool {
 
 // record puts s, from the snapshot seq taken at t (unix ms), in slot.
 func (ser *series) record(slot int, s *metrics.Series, seq uint64, t int64) {
+	prevSeq := ser.lastSeq
 	ser.lastSeq = seq
 	switch {
 	case ser.kind == metrics.KindCounter || ser.kind == metrics.KindMeter:
+		// A rate only over one interval: after a snapshot without the
+		// series, the change may span any number of them. A count that
+		// went down was reset (Counter.Clear, the series registered
+		// again), and has no rate.
 		rate := math.NaN()
-		if ser.prevTime != 0 && t > ser.prevTime {
+		if prevSeq != 0 && prevSeq == seq-1 && s.Count >= ser.prevCount {
 			rate = float64(s.Count-ser.prevCount) * 1000 / float64(t-ser.prevTime)
 		}
 		ser.prevCount, ser.prevTime = s.Count, t
