@@ -51,7 +51,9 @@
 // and p99 of each interval with their rate, and a heatmap of their values.
 // Values are in the series' unit (ns for timers). A counter or meter has a
 // rate only where the snapshot before had it too, and none where its count
-// went down (a reset: Counter.Clear, or the series registered again).
+// went down (a reset: Counter.Clear, or the series registered again); the
+// first snapshot of a histogram or timer has no rate either, its interval
+// having begun when it was registered.
 //
 // # The history
 //

@@ -146,7 +146,7 @@ func (h *history) find(i int, s *metrics.Series) *series {
 		h.dropped++
 		return nil
 	}
-	ser := newSeries(string(h.key), s, len(h.times))
+	ser := newSeries(string(h.key), s, len(h.times), h.seq)
 	h.byID[ser.id] = ser
 	at, _ := slices.BinarySearchFunc(h.list, ser.id, func(e *series, id string) int { return strings.Compare(e.id, id) })
 	h.list = slices.Insert(h.list, at, ser)

@@ -16,6 +16,7 @@ type series struct {
 	tags     []metrics.Tag // sorted by key; a copy
 	kind     metrics.Kind
 	unit     string
+	firstSeq uint64 // the first snapshot that had the series
 
 	// The rest is guarded by the history's lock.
 	lastSeq uint64 // the newest snapshot that had this series
@@ -41,9 +42,10 @@ func distribution(kind metrics.Kind) bool {
 	return kind == metrics.KindHistogram || kind == metrics.KindTimer
 }
 
-// newSeries returns the history of s, with slots slots and no values.
-func newSeries(id string, s *metrics.Series, slots int) *series {
-	ser := &series{id: id, name: s.Name, tags: slices.Clone(s.Tags), kind: s.Kind, unit: s.Unit}
+// newSeries returns the history of s, first in the snapshot seq, with
+// slots slots and no values.
+func newSeries(id string, s *metrics.Series, slots int, seq uint64) *series {
+	ser := &series{id: id, name: s.Name, tags: slices.Clone(s.Tags), kind: s.Kind, unit: s.Unit, firstSeq: seq}
 	if distribution(s.Kind) {
 		codes := make([]uint16, 3*slots)
 		ser.counts, ser.p50, ser.p99 = codes[:slots:slots], codes[slots:2*slots:2*slots], codes[2*slots:]

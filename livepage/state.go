@@ -42,11 +42,12 @@ func appendHistory(b []byte, v *view, interval, window int64) []byte {
 		b = strconv.AppendInt(b, t, 10)
 	}
 	b = append(b, `],"series":[`...)
+	fromSeq := v.seq - uint64(len(v.times)) + 1
 	for i := range v.series {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendSeries(b, &v.series[i], v.dts)
+		b = appendSeries(b, &v.series[i], v.dts, fromSeq)
 	}
 	return append(b, ']')
 }
@@ -61,8 +62,9 @@ func estimateSize(v *view) int {
 	return n
 }
 
-// appendSeries appends one series of a State.
-func appendSeries(b []byte, sv *seriesView, dts []int64) []byte {
+// appendSeries appends one series of a State whose first snapshot is
+// fromSeq, dts[i] ms after the one before.
+func appendSeries(b []byte, sv *seriesView, dts []int64, fromSeq uint64) []byte {
 	b = append(b, `{"id":`...)
 	b = appendString(b, sv.ser.id)
 	b = append(b, `,"name":`...)
@@ -95,8 +97,11 @@ func appendSeries(b []byte, sv *seriesView, dts []int64) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
+			// The first interval of a series began when it was
+			// registered, or when the registry was created: not dts[i]
+			// ago. It has no rate, as a counter's first has none.
 			c, ok := decodeCount(code)
-			if !ok {
+			if !ok || fromSeq+uint64(i) == sv.ser.firstSeq {
 				c = math.NaN()
 			}
 			b = appendNumber(b, c*1000/float64(dts[i]))

@@ -3,6 +3,7 @@ package livepage
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -100,10 +101,10 @@ func TestStateValues(t *testing.T) {
 	check("load", "value", 2.5, -0.125)
 	check("query.latency{stage=plan}", "p50", 1e6, 2e6)
 	check("query.latency{stage=plan}", "p99", 1e6, 2e6)
-	check("query.latency{stage=plan}", "rate", 10.0, 20.0) // the first over the default interval
+	check("query.latency{stage=plan}", "rate", nil, 20.0) // the first interval's start is unknown
 	check("batch.size", "p50", 100.0, 50.0)
 	check("batch.size", "p99", 100.0, 99.0)
-	check("batch.size", "rate", 10.0, 20.0)
+	check("batch.size", "rate", nil, 20.0)
 	if v := *st.line(t, "http.requests{route=/x,status=200}", "rate")[1]; v != 5 {
 		t.Errorf("a counter's rate is exact: %v, want 5", v)
 	}
@@ -228,5 +229,30 @@ func TestStateReadsChangeNothing(t *testing.T) {
 	}
 	if !strings.Contains(a, `"kind":"timer"`) || !strings.Contains(a, `"kind":"counter"`) {
 		t.Errorf("the mix lacks timers or counters: %.300s", a)
+	}
+}
+
+// TestStateFirstDistributionRate checks that a histogram's or timer's
+// first interval, which began when it was registered, has no rate, also
+// for a series that appears after the first snapshot and in updates.
+func TestStateFirstDistributionRate(t *testing.T) {
+	s := newSnapper(t)
+	p := newPage(t, Config{})
+	p.Observe(s.at(t0))
+	timer := s.reg.Timer("t", nil)
+	for i := 1; i <= 3; i++ {
+		for range 10 * i {
+			timer.Update(time.Millisecond)
+		}
+		p.Observe(s.at(t0.Add(time.Duration(i) * 10 * time.Second)))
+	}
+	if got := derefAll(getState(t, p, "").line(t, "t", "rate")); fmt.Sprint(got) != "[<nil> <nil> 2 3]" {
+		t.Errorf("rates %v; want null (no timer yet), null (its first), then 20 and 30 in 10 s", got)
+	}
+	if got := derefAll(getState(t, p, "?since=1").line(t, "t", "rate")); fmt.Sprint(got) != "[<nil> 2 3]" {
+		t.Errorf("since=1: rates %v; want null, 2, 3", got)
+	}
+	if got := derefAll(getState(t, p, "?since=2").line(t, "t", "rate")); fmt.Sprint(got) != "[2 3]" {
+		t.Errorf("since=2: rates %v; want 2, 3", got)
 	}
 }
