@@ -32,6 +32,10 @@ type Config struct {
 	// these endpoints expose the process's memory, command line and code.
 	// vitals.Start sets it from VITALS_PPROF_ALLOW_REMOTE=1. Set Token as
 	// well, so that reaching the port is not enough.
+	//
+	// Without AllowRemote and without a Token, Start also refuses (403) a
+	// request whose Host header is not localhost or a loopback address:
+	// that is how a web page reaches a loopback server by DNS rebinding.
 	AllowRemote bool
 
 	// Token, if set, is a bearer token that every request must carry, on

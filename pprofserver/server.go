@@ -69,8 +69,12 @@ func Start(cfg Config) (*Server, error) {
 		cancel: cancel,
 		served: make(chan struct{}),
 	}
+	handler := Handler(cfg)
+	if !cfg.AllowRemote && cfg.Token == "" {
+		handler = loopbackHost{handler}
+	}
 	s.srv = &http.Server{
-		Handler:           Handler(cfg),
+		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,

@@ -352,3 +352,53 @@ func TestShutdownContextEnds(t *testing.T) {
 		t.Errorf("second Shutdown: %v, want ErrShutdown", err)
 	}
 }
+
+// TestForeignHostRefused: a loopback server without a token answers only
+// requests addressed to loopback, so that a web page cannot read it by
+// DNS rebinding (its own domain in Host); with a token, or remote, any
+// Host is served.
+func TestForeignHostRefused(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	request := func(s *pprofserver.Server, host, token string) int {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, "http://"+s.Addr()+"/debug/pprof/cmdline", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	plain := start(t, pprofserver.Config{})
+	_, port, _ := net.SplitHostPort(plain.Addr())
+	for host, want := range map[string]int{
+		"127.0.0.1:" + port:         http.StatusOK,
+		"localhost:" + port:         http.StatusOK,
+		"LOCALHOST.:" + port:        http.StatusOK,
+		"[::1]:" + port:             http.StatusOK,
+		"127.0.0.2":                 http.StatusOK,
+		"rebind.example:" + port:    http.StatusForbidden,
+		"127.0.0.1.example:" + port: http.StatusForbidden,
+		"10.0.0.1:" + port:          http.StatusForbidden,
+	} {
+		if got := request(plain, host, ""); got != want {
+			t.Errorf("Host %q: status %d, want %d", host, got, want)
+		}
+	}
+	withToken := start(t, pprofserver.Config{Token: "t0ken"})
+	if got := request(withToken, "rebind.example", "t0ken"); got != http.StatusOK {
+		t.Errorf("with a token, Host rebind.example: status %d, want 200", got)
+	}
+	remote := start(t, pprofserver.Config{Addr: "127.0.0.1:0", AllowRemote: true})
+	if got := request(remote, "metrics.internal.example", ""); got != http.StatusOK {
+		t.Errorf("AllowRemote, Host metrics.internal.example: status %d, want 200", got)
+	}
+}
