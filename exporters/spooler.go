@@ -296,7 +296,9 @@ func (s *spooler) fail(doing string, err error) {
 }
 
 // close releases the spool's directory; what it holds stays for the next
-// process.
+// process. A record being exported that the cap had removed from the disk
+// (the spool kept it in memory) is lost: its points are counted as
+// dropped.
 func (s *spooler) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -304,7 +306,9 @@ func (s *spooler) close() error {
 		return nil
 	}
 	s.broken = ErrShutdown
-	if err := s.sp.Close(); err != nil {
+	err := s.sp.Close()
+	s.update()
+	if err != nil {
 		return fmt.Errorf("exporters: closing the spool %s: %w", s.dir, err)
 	}
 	return nil

@@ -69,7 +69,8 @@
 // one instead of the record's (so up to one segment of the oldest records
 // may outlive newer ones), and if the record's segment must go anyway, the
 // record stays in memory until its Pop. Closing the spool (or a crash)
-// before that Pop loses it; Close logs its points.
+// before that Pop loses it; Close logs it and adds its points to
+// Stats.Lost, for the caller to count as dropped.
 //
 // # Durability and its cost
 //

@@ -33,8 +33,9 @@ type Stats struct {
 	Points  int64 // their points
 	Bytes   int64 // the size of the segment files, consumed parts included
 	// Lost is the points of damaged records skipped since Open: found by
-	// Open's scan, or by a Peek when a file changed since (the caller
-	// counts its increase as dropped). Damaged records whose header is
+	// Open's scan, or by a Peek when a file changed since; and, after
+	// Close, those of a record that Close lost (see Close). The caller
+	// counts its increase as dropped. Damaged records whose header is
 	// unreadable are logged but not in Lost: their points are unknown.
 	Lost int64
 }
@@ -549,7 +550,9 @@ func (s *Spool) Stats() Stats {
 // Close releases the lock; records stay on disk for the next Open. A
 // second Close returns nil. A record that Peek returned, that the cap
 // removed from the disk since (see Append) and that is not popped yet is
-// lost: Close logs its points.
+// lost: Close logs it and moves its points from Stats.Points to
+// Stats.Lost, for the caller to count as dropped (Stats still answers
+// after Close).
 func (s *Spool) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -560,6 +563,10 @@ func (s *Spool) Close() error {
 	if s.detached {
 		s.logger.Error("spool: closed while exporting a record that the cap had removed from the disk; it is lost",
 			"seq", s.peeked.Snap.Seq, "points", s.peeked.Points)
+		s.records--
+		s.points -= int64(s.peeked.Points)
+		s.lost += int64(s.peeked.Points)
+		s.detached = false
 	}
 	return s.closeFiles()
 }

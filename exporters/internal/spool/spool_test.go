@@ -366,4 +366,9 @@ func TestCapDetachesTheRecordBeingExported(t *testing.T) {
 	if lines := log.lines(); len(lines) != 1 || !strings.Contains(lines[0], "points=30") {
 		t.Fatalf("log %q", lines)
 	}
+	// Its points are in Lost, for the caller to count as dropped; the
+	// record on disk is still held.
+	if st := s.Stats(); st.Lost != 30 || st.Records != 1 || st.Points != 40 {
+		t.Fatalf("Stats after Close %+v, want Lost 30, 1 record of 40 points", st)
+	}
 }
