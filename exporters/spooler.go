@@ -1,7 +1,6 @@
 package exporters
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -24,10 +23,10 @@ const replaySeqBase = 1 << 63
 // spooler is one exporter's disk spool: a spool.Spool, the state the
 // worker keeps about it, and its counts for Health and the self-metrics.
 //
-// The worker's goroutine uses it; Shutdown too, when it gives up on that
-// goroutine, which is why mu serialises every use of the files. Nothing
-// that holds mu waits for the worker's mutex, and the counts are atomic, so
-// that Health and the registry's gauges never wait for the disk.
+// The worker's goroutine uses it (Shutdown never does: it may be stuck
+// on the disk); mu guards its state all the same. Nothing that holds mu
+// waits for the worker's mutex, and the counts are atomic, so that Health
+// and the registry's gauges never wait for the disk.
 type spooler struct {
 	dir      string
 	maxBytes int64
@@ -140,24 +139,6 @@ func (s *spooler) drop(n int64) {
 func (s *spooler) append(b *batch, reason string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.appendLocked(b, reason)
-}
-
-// errBusy is tryAppend's error when the worker is using the spool.
-var errBusy = errors.New("the spool is in use by the exporter's goroutine")
-
-// tryAppend is append, unless the spool is in use: then it returns
-// errBusy at once. Shutdown uses it when it gives up on the worker, which
-// may be stuck in a write.
-func (s *spooler) tryAppend(b *batch, reason string) error {
-	if !s.mu.TryLock() {
-		return errBusy
-	}
-	defer s.mu.Unlock()
-	return s.appendLocked(b, reason)
-}
-
-func (s *spooler) appendLocked(b *batch, reason string) error {
 	if s.broken != nil {
 		return s.broken
 	}

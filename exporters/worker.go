@@ -52,7 +52,10 @@ type worker struct {
 	// spill holds the batches pushed out of the full queue, and the one
 	// whose export failed, oldest first, for run to spool. Only with a
 	// usable spool; at most the queue's size.
-	spill       []*batch
+	spill []*batch
+	// closing holds what stop is spooling at Shutdown, oldest first, each
+	// batch until its write begins (see close).
+	closing     []*batch
 	lastFailed  bool  // the last export failed transiently: run spools the whole queue
 	replayTurn  bool  // the next export offers the spool's oldest record, if any
 	closed      bool  // the queue was emptied for good; later results are not counted
@@ -387,16 +390,56 @@ func (w *worker) stop(ctx context.Context) {
 	}
 }
 
-// close empties the queue for good. With a spool, what it held is spooled
-// for the next process; otherwise, or if the spool fails, it is counted as
-// dropped, and close returns an error saying so (nil when nothing was
-// dropped). A batch being exported counts too: its result will be ignored.
+// close empties the queue for good, from the worker's goroutine. With a
+// usable spool, what it held is spooled for the next process; otherwise,
+// or if a write fails, it is counted as dropped, and close returns an
+// error saying so (nil when nothing was dropped). A batch being exported
+// counts too: its result will be ignored. The batches wait in w.closing
+// until their turn to be written, so that Shutdown, if it gives up on this
+// goroutine during the writes (a stuck disk), counts those not begun as
+// dropped (see result): every point is counted once, on disk or dropped,
+// when Shutdown returns, except the one batch being written.
 func (w *worker) close(ctx context.Context) error {
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
 		return nil
 	}
+	w.closing = w.takeLocked()
+	last := w.lastError
+	w.mu.Unlock()
+
+	var spooled, spooledPoints, batches, points int
+	for {
+		w.mu.Lock()
+		if len(w.closing) == 0 { // done, or Shutdown counted the rest
+			w.mu.Unlock()
+			break
+		}
+		b := w.closing[0]
+		w.closing[0] = nil
+		w.closing = w.closing[1:]
+		w.mu.Unlock()
+		if w.spool.usable() && w.spool.append(b, "Shutdown's deadline passed") == nil {
+			spooled++
+			spooledPoints += b.undelivered()
+			continue
+		}
+		batches++
+		points += b.undelivered()
+		w.self.dropped.Inc(int64(b.undelivered()))
+	}
+	if spooled > 0 {
+		w.log.Warn("exporters: Shutdown's deadline passed; spooled what was not delivered, for the next process",
+			"dir", w.spool.dir, "snapshots", spooled, "points", spooledPoints)
+	}
+	return w.droppedError(ctx, batches, points, last)
+}
+
+// takeLocked marks the queue closed and returns what it held, oldest
+// first, with the batches pushed out of it and not yet spooled. Called with
+// w.mu held.
+func (w *worker) takeLocked() []*batch {
 	w.closed = true
 	var left []*batch // oldest first
 	if b := w.inflight; b != nil && b != w.q.head() {
@@ -409,27 +452,15 @@ func (w *worker) close(ctx context.Context) error {
 			left = append(left, b)
 		}
 	}
-	last := w.lastError
-	w.mu.Unlock()
+	return left
+}
 
-	var spooled, spooledPoints, batches, points int
-	for _, b := range left {
-		if w.spool.usable() && w.spool.tryAppend(b, "Shutdown's deadline passed") == nil {
-			spooled++
-			spooledPoints += b.undelivered()
-			continue
-		}
-		batches++
-		points += b.undelivered()
-	}
-	if spooled > 0 {
-		w.log.Warn("exporters: Shutdown's deadline passed; spooled what was not delivered, for the next process",
-			"dir", w.spool.dir, "snapshots", spooled, "points", spooledPoints)
-	}
+// droppedError returns the error saying that Shutdown's deadline dropped
+// points in batches, or nil when it dropped none.
+func (w *worker) droppedError(ctx context.Context, batches, points int, last string) error {
 	if batches == 0 {
 		return nil
 	}
-	w.self.dropped.Inc(int64(points))
 	if last == "" {
 		last = "none"
 	}
@@ -449,8 +480,10 @@ func (w *worker) shutdownExporter(ctx context.Context) (err error) {
 }
 
 // result returns what Shutdown reports for this worker. If run has not
-// returned, Shutdown gives up on it: its queue is counted as dropped now,
-// and whatever it does later is only logged.
+// returned, Shutdown gives up on it: its queue, and what stop has not begun
+// to spool of it, are counted as dropped now, without touching the disk
+// (which may be what is stuck), and whatever the goroutine does later is
+// only logged.
 func (w *worker) result(ctx context.Context) error {
 	w.mu.Lock()
 	if w.finished {
@@ -458,10 +491,22 @@ func (w *worker) result(ctx context.Context) error {
 		return w.err
 	}
 	w.abandoned = true
+	var left []*batch
+	if !w.closed {
+		left = w.takeLocked()
+	}
+	left = append(left, w.closing...)
+	w.closing = nil
+	last := w.lastError
+	points := 0
+	for _, b := range left {
+		points += b.undelivered()
+	}
+	w.self.dropped.Inc(int64(points))
 	w.mu.Unlock()
 	err := fmt.Errorf("exporters: %s: Export or Shutdown did not return within %v after Shutdown's context ended; its goroutine is left behind: %w",
 		w.name, abandonAfter, context.Cause(ctx))
-	return errors.Join(err, w.close(ctx))
+	return errors.Join(err, w.droppedError(ctx, len(left), points, last))
 }
 
 // logError logs msg through the error throttle, keyed by key.
