@@ -227,16 +227,13 @@ func (s *spooler) pruneOwn() {
 	}
 }
 
-// pop removes b, the oldest record, once the worker has delivered it or
-// had it rejected. It returns false if b is no longer the oldest record
-// (the cap removed it, and counted it as dropped, while it was retried):
-// the worker must then not count it again.
+// pop removes b, the record the last peek returned, once the worker has
+// delivered it or had it rejected, and reports whether the worker counts
+// it. The cap never removes that record while it is being exported (see
+// spool.Append), so b is still the spool's head.
 func (s *spooler) pop(b *batch) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.peekLocked() != b {
-		return false
-	}
 	s.head, s.headValid = nil, false
 	if err := s.sp.Pop(); err != nil {
 		s.fail("removing a replayed snapshot from", err)

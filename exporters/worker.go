@@ -263,9 +263,8 @@ func (w *worker) export(ctx context.Context, b *batch) (err error) {
 // transiently, so that the worker backs off. Errors are logged, except
 // after Shutdown canceled ctx: Shutdown returns those.
 func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Duration) (failed bool) {
-	counted := true // false for a spooled batch that the spool dropped meanwhile (it counted it)
 	if b.spooled && (err == nil || errors.Is(err, ErrRejected)) {
-		counted = w.spool.pop(b)
+		w.spool.pop(b)
 	}
 	now := time.Now()
 	w.mu.Lock()
@@ -278,9 +277,6 @@ func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Dura
 	}
 	queued := !b.spooled && w.q.head() == b // false if a newer snapshot pushed b out meanwhile
 	points := b.undelivered()               // to count now
-	if !counted {
-		points = 0
-	}
 	rejected := 0
 	recovered := time.Duration(-1) // set when this export ends a run of failures: how long it lasted
 	switch {
