@@ -163,7 +163,9 @@
 // snapshot that cannot be written (disk full) is dropped as it would be
 // without a spool. So across restarts every point is still counted once,
 // as exported, rejected or dropped, except the one record a crash may
-// offer again. A spooled snapshot is counted whole: its replay's
+// offer again. A replayed record that cannot be removed from the spool
+// (its position cannot be written) is not counted: the spool is no longer
+// used, and the next process offers that record again and counts it. A spooled snapshot is counted whole: its replay's
 // PartialError counts are not used.
 //
 // # Self-metrics and health

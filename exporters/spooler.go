@@ -228,18 +228,21 @@ func (s *spooler) pruneOwn() {
 }
 
 // pop removes b, the record the last peek returned, once the worker has
-// delivered it or had it rejected, and reports whether the worker counts
-// it. The cap never removes that record while it is being exported (see
-// spool.Append), so b is still the spool's head.
+// delivered it or had it rejected, and reports whether b left the spool,
+// for the worker to count it. The cap never removes that record while it
+// is being exported (see spool.Append), so b is still the spool's head. If
+// removing it fails, the spool is no longer used and b stays at its head
+// on disk: the next process offers it again (the backend receives it
+// twice) and counts it then, so this one must not.
 func (s *spooler) pop(b *batch) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.head, s.headValid = nil, false
 	if err := s.sp.Pop(); err != nil {
 		s.fail("removing a replayed snapshot from", err)
-		// Counted by the caller all the same: it was delivered, and the
-		// spool that would offer it again is no longer used.
-		return true
+		s.log.Warn("exporters: a replayed snapshot stays in the spool; the next process offers it again and counts it then",
+			"dir", s.dir, "time", b.snap.Time, "points", b.points)
+		return false
 	}
 	delete(s.own, s.headSeq)
 	st := s.update()

@@ -263,8 +263,9 @@ func (w *worker) export(ctx context.Context, b *batch) (err error) {
 // transiently, so that the worker backs off. Errors are logged, except
 // after Shutdown canceled ctx: Shutdown returns those.
 func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Duration) (failed bool) {
+	counted := true // false for a spooled batch left in the spool: the next process counts it
 	if b.spooled && (err == nil || errors.Is(err, ErrRejected)) {
-		w.spool.pop(b)
+		counted = w.spool.pop(b)
 	}
 	now := time.Now()
 	w.mu.Lock()
@@ -277,6 +278,9 @@ func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Dura
 	}
 	queued := !b.spooled && w.q.head() == b // false if a newer snapshot pushed b out meanwhile
 	points := b.undelivered()               // to count now
+	if !counted {
+		points = 0
+	}
 	rejected := 0
 	recovered := time.Duration(-1) // set when this export ends a run of failures: how long it lasted
 	switch {
