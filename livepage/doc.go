@@ -72,15 +72,15 @@
 //
 // Under the page's root, all GET:
 //
-//	./                      the page
-//	static/{path}           its script, style and chart library
-//	api/state[?since=SEQ]   the history as JSON, or the snapshots after SEQ
-//	api/events[?since=SEQ]  server-sent events: "update" with the State of each new snapshot
-//	api/heatmap?id=ID       the heatmap bands of one histogram or timer
+//	./                              the page
+//	static/{path}                   its script, style and chart library
+//	api/state[?since=SEQ&epoch=E]   the history as JSON, or the snapshots after SEQ
+//	api/events[?since=SEQ&epoch=E]  server-sent events: "update" with the State of each new snapshot
+//	api/heatmap?id=ID               the heatmap bands of one histogram or timer
 //
 // A State is
 //
-//	{"seq":123,"full":true,"interval_ms":10000,"window_ms":3600000,"dropped_series":0,
+//	{"seq":123,"epoch":3810020575585289,"full":true,"interval_ms":10000,"window_ms":3600000,"dropped_series":0,
 //	 "times":[1700000000000,...],
 //	 "series":[{"id":"http.requests{route=/x}","name":"http.requests","tags":{"route":"/x"},
 //	            "kind":"counter","unit":"","lines":{"rate":[12.5,null,...]}},...],
@@ -88,9 +88,11 @@
 //	 "exporters":[{"name":"postgres","queued":0,"exported":0,"rejected":0,"dropped":0,"retries":0,
 //	               "last_error_at":0,"last_success":1700000000000,"last_error":""}]}
 //
-// where seq numbers the snapshots from 1, full says that times hold the
-// whole history rather than what followed since (also when since is newer
-// than anything held, as for a page opened before the process restarted),
+// where seq numbers the snapshots from 1, epoch names the history (a
+// random number, another one in another run of the process), full says
+// that times hold the whole history rather than what followed since (also
+// when epoch is not the history's or since is newer than anything held, as
+// for a page opened before the process restarted),
 // every line is aligned with times (null where the series had no value),
 // and times are unix milliseconds. Errors are {"error":"..."} with a 4xx
 // status.

@@ -16,7 +16,7 @@ import (
 // time, cuts a client that does not read for p.stall, and ends with the
 // request's context or the server's Shutdown.
 func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
-	since, all, err := sinceParam(r)
+	q, err := queryParams(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -32,9 +32,9 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	defer p.streams.Add(-1)
 
-	sent := since
-	if all {
-		sent = p.hist.newestSeq() // nothing is replayed: what comes after the stream opened is sent
+	sent, epoch := q.seq, q.epoch // the page's: a page of another history gets it whole
+	if q.all {
+		sent, epoch = p.hist.newest() // nothing is replayed: what comes after the stream opened is sent
 	}
 	s := stream{w: w, rc: http.NewResponseController(w), stall: p.stall}
 	_ = s.rc.SetReadDeadline(time.Time{}) // a server's ReadTimeout would end the stream
@@ -56,14 +56,14 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 	defer keepalive.Stop()
 	for {
 		changed := p.hist.wait() // before reading seq, so that no snapshot is missed
-		if p.hist.newestSeq() != sent {
-			part, seq := p.historyPart(sent, false)
+		if seq, ep := p.hist.newest(); seq != sent || (epoch != 0 && ep != epoch) {
+			part, seq, ep := p.historyPart(query{seq: sent, epoch: epoch})
 			msg := append([]byte("event: update\ndata: "), part...)
 			msg = append(p.appendLive(ctx, msg), "\n\n"...)
 			if s.send(msg) != nil {
 				return
 			}
-			sent = seq
+			sent, epoch = seq, ep
 			keepalive.Reset(p.keepalive)
 		}
 		select {

@@ -41,6 +41,7 @@ func (s *snapper) at(at time.Time) metrics.Snapshot {
 // state is a decoded State.
 type state struct {
 	Seq        uint64  `json:"seq"`
+	Epoch      uint64  `json:"epoch"`
 	Full       bool    `json:"full"`
 	IntervalMS int64   `json:"interval_ms"`
 	WindowMS   int64   `json:"window_ms"`
@@ -185,3 +186,9 @@ func mixSnapshots(t testing.TB, n, count int, timersOnly bool) []metrics.Snapsho
 
 // metrics0 returns an empty snapshot at t.
 func metrics0(t time.Time) metrics.Snapshot { return metrics.Snapshot{Time: t} }
+
+// newestSeq returns the number of p's newest snapshot.
+func newestSeq(p *Page) uint64 {
+	seq, _ := p.hist.newest()
+	return seq
+}

@@ -1,6 +1,7 @@
 package livepage
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ type history struct {
 	start   int     // the slot of the oldest snapshot
 	n       int     // snapshots held
 	seq     uint64  // the newest snapshot's number, from 1; the oldest's is seq-n+1
+	epoch   uint64  // names this history among those of other runs (see newEpoch)
 	byID    map[string]*series
 	list    []*series // sorted by id
 	order   []*series // by position in the last snapshot: nil for a series not kept
@@ -48,10 +50,16 @@ func newHistory(window, interval time.Duration, maxSeries int) *history {
 		maxSeries: maxSeries,
 		times:     make([]int64, slots),
 		dts:       make([]int64, slots),
+		epoch:     newEpoch(),
 		byID:      map[string]*series{},
 		changed:   make(chan struct{}),
 	}
 }
+
+// newEpoch returns a random number that names a history, so that a page
+// can tell a history from that of another run of the process, whose seq
+// starts again at 1: at most 2^53, a number exact in JavaScript, and not 0.
+func newEpoch() uint64 { return 1 + rand.Uint64N(1<<53) }
 
 // slot returns the slot of the p-th snapshot held, 0 being the oldest.
 func (h *history) slot(p int) int { return (h.start + p) % len(h.times) }
@@ -160,11 +168,12 @@ func (h *history) wait() <-chan struct{} {
 	return h.changed
 }
 
-// newestSeq returns the newest snapshot's number, 0 when there is none.
-func (h *history) newestSeq() uint64 {
+// newest returns the newest snapshot's number, 0 when there is none, and
+// the history's epoch.
+func (h *history) newest() (seq, epoch uint64) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return h.seq
+	return h.seq, h.epoch
 }
 
 // span returns how much history is kept: the window, or less when
@@ -176,6 +185,7 @@ func (h *history) span() int64 {
 // view is a copy of part of the history, to be encoded without its lock.
 type view struct {
 	seq     uint64 // the newest snapshot's number
+	epoch   uint64 // the history's
 	first   int    // the position in the history of the first snapshot of the view
 	full    bool   // the whole history, not only what followed since
 	times   []int64
@@ -192,29 +202,37 @@ type seriesView struct {
 	counts, p50, p99 []uint16
 }
 
-// rangeOf returns the position of the first snapshot held after since,
-// or of the oldest when all is set or since is newer than anything held (a
-// page of a previous run of the process), and whether that is the whole
-// history. The lock is held.
-func (h *history) rangeOf(since uint64, all bool) (first int, full bool) {
-	oldest := h.seq - uint64(h.n) + 1
-	if all || since > h.seq {
-		return 0, true
-	}
-	if since < oldest {
-		return 0, false
-	}
-	return int(since + 1 - oldest), false
+// query is what a page asks for: the snapshots after seq of the history
+// epoch, or all of them.
+type query struct {
+	seq   uint64
+	epoch uint64 // 0 when not given
+	all   bool
 }
 
-// read copies the snapshots held after since (all of them if all is set)
-// and the series that have a value in them.
-func (h *history) read(since uint64, all bool) view {
+// rangeOf returns the position of the first snapshot held after q.seq, or
+// of the oldest when q.all is set or q is of another history (another
+// epoch, or a seq newer than anything held: a page of a previous run of
+// the process), and whether that is the whole history. The lock is held.
+func (h *history) rangeOf(q query) (first int, full bool) {
+	oldest := h.seq - uint64(h.n) + 1
+	if q.all || q.seq > h.seq || (q.epoch != 0 && q.epoch != h.epoch) {
+		return 0, true
+	}
+	if q.seq < oldest {
+		return 0, false
+	}
+	return int(q.seq + 1 - oldest), false
+}
+
+// read copies the snapshots held that q asks for and the series that have
+// a value in them.
+func (h *history) read(q query) view {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	first, full := h.rangeOf(since, all)
+	first, full := h.rangeOf(q)
 	k := h.n - first
-	v := view{seq: h.seq, first: first, full: full, dropped: h.dropped}
+	v := view{seq: h.seq, epoch: h.epoch, first: first, full: full, dropped: h.dropped}
 	v.times = copyRing(make([]int64, k), h.times, h.slot(first))
 	v.dts = copyRing(make([]int64, k), h.dts, h.slot(first))
 	if k == 0 {

@@ -161,12 +161,12 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.mux.ServeHT
 // serveState serves api/state: the whole history, or with since=SEQ the
 // snapshots after SEQ.
 func (p *Page) serveState(w http.ResponseWriter, r *http.Request) {
-	since, all, err := sinceParam(r)
+	q, err := queryParams(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	part, _ := p.historyPart(since, all)
+	part, _, _ := p.historyPart(q)
 	live := p.appendLive(r.Context(), nil)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
@@ -179,25 +179,25 @@ func (p *Page) serveState(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// historyPart returns the history's part of a State of the snapshots
-// after since, or of all of them, and the newest snapshot's number in it:
-// from the cache when the same small part was asked for since the last
-// snapshot. The part must not be modified.
-func (p *Page) historyPart(since uint64, all bool) (part []byte, seq uint64) {
+// historyPart returns the history's part of a State of what q asks for,
+// and the newest snapshot's number and the epoch in it: from the cache
+// when the same small part was asked for since the last snapshot. The
+// part must not be modified.
+func (p *Page) historyPart(q query) (part []byte, seq, epoch uint64) {
 	p.cacheMu.Lock()
 	p.hist.mu.RLock()
-	seq = p.hist.seq
-	first, full := p.hist.rangeOf(since, all)
+	seq, epoch = p.hist.seq, p.hist.epoch // the epoch changes only with seq
+	first, full := p.hist.rangeOf(q)
 	p.hist.mu.RUnlock()
 	for _, c := range p.cache {
 		if c.seq == seq && c.first == first && c.full == full {
 			p.cacheMu.Unlock()
-			return c.body, seq
+			return c.body, seq, epoch
 		}
 	}
 	p.cacheMu.Unlock()
 
-	v := p.hist.read(since, all) // a snapshot may have come meanwhile: keyed by what was read
+	v := p.hist.read(q) // a snapshot may have come meanwhile: keyed by what was read
 	body := appendHistory(nil, &v, p.interval, p.hist.span())
 	if len(body) <= maxCachedPart {
 		p.cacheMu.Lock()
@@ -205,21 +205,30 @@ func (p *Page) historyPart(since uint64, all bool) (part []byte, seq uint64) {
 		p.next = (p.next + 1) % len(p.cache)
 		p.cacheMu.Unlock()
 	}
-	return body, v.seq
+	return body, v.seq, v.epoch
 }
 
-// sinceParam reads ?since=SEQ; all is set when there is none.
-func sinceParam(r *http.Request) (since uint64, all bool, err error) {
-	q := r.URL.Query()
-	if !q.Has("since") {
-		return 0, true, nil
+// queryParams reads ?since=SEQ&epoch=EPOCH: the whole history without
+// since; without epoch, since is taken to be of this history.
+func queryParams(r *http.Request) (query, error) {
+	params := r.URL.Query()
+	var q query
+	for _, f := range [...]struct {
+		name, what string
+		dst        *uint64
+	}{{"since", "the seq", &q.seq}, {"epoch", "the epoch", &q.epoch}} {
+		if !params.Has(f.name) {
+			continue
+		}
+		s := params.Get(f.name)
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return query{}, fmt.Errorf("livepage: invalid %s=%q: want %s of a State, a non-negative integer", f.name, s, f.what)
+		}
+		*f.dst = v
 	}
-	s := q.Get("since")
-	since, err = strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, false, fmt.Errorf("livepage: invalid since=%q: want the seq of a State, a non-negative integer", s)
-	}
-	return since, false, nil
+	q.all = !params.Has("since")
+	return q, nil
 }
 
 // writeError answers with a JSON error: {"error":"..."}.

@@ -20,12 +20,14 @@ import (
 const healthBudget = 2 * time.Second
 
 // appendHistory appends the history's fields of a State, without the
-// closing brace: seq, full, interval_ms, window_ms, dropped_series, times
+// closing brace: seq, epoch, full, interval_ms, window_ms, dropped_series, times
 // and series.
 func appendHistory(b []byte, v *view, interval, window int64) []byte {
 	b = slices.Grow(b, estimateSize(v))
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendUint(b, v.seq, 10)
+	b = append(b, `,"epoch":`...)
+	b = strconv.AppendUint(b, v.epoch, 10)
 	b = append(b, `,"full":`...)
 	b = strconv.AppendBool(b, v.full)
 	b = append(b, `,"interval_ms":`...)

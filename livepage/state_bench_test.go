@@ -30,7 +30,7 @@ func BenchmarkState(b *testing.B) {
 		b.ReportAllocs()
 		var size int
 		for b.Loop() {
-			v := p.hist.read(0, true)
+			v := p.hist.read(query{all: true})
 			size = len(p.appendLive(b.Context(), appendHistory(nil, &v, p.interval, p.hist.span())))
 		}
 		b.ReportMetric(float64(size), "json-B")
@@ -60,7 +60,7 @@ func BenchmarkState(b *testing.B) {
 		b.ReportMetric(float64(size), "json-B")
 	})
 	b.Run("since", func(b *testing.B) {
-		query := "/api/state?since=" + strconv.FormatUint(p.hist.newestSeq()-1, 10)
+		query := "/api/state?since=" + strconv.FormatUint(newestSeq(p)-1, 10)
 		b.ReportAllocs()
 		var size int
 		for b.Loop() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -216,6 +217,7 @@ func TestStateHealthAndExporters(t *testing.T) {
 func TestStateReadsChangeNothing(t *testing.T) {
 	snaps := mixSnapshots(t, 60, 12, false)
 	read, unread := newPage(t, Config{Window: time.Minute}), newPage(t, Config{Window: time.Minute})
+	unread.hist.epoch = read.hist.epoch // the one thing that differs by design
 	for i := range snaps {
 		read.Observe(snaps[i])
 		unread.Observe(snaps[i])
@@ -254,5 +256,52 @@ func TestStateFirstDistributionRate(t *testing.T) {
 	}
 	if got := derefAll(getState(t, p, "?since=2").line(t, "t", "rate")); fmt.Sprint(got) != "[2 3]" {
 		t.Errorf("since=2: rates %v; want 2, 3", got)
+	}
+}
+
+// TestStateEpoch checks that a page of another history (a previous run of
+// the process, whose seq may be lower or higher) gets the whole history,
+// by api/state and by api/events, and that the epoch is the same in every
+// State of one history.
+func TestStateEpoch(t *testing.T) {
+	old, restarted := newPage(t, Config{}), newPage(t, Config{})
+	for i := range 3 {
+		old.Observe(gaugeSnap(t0.Add(time.Duration(i)*10*time.Second), 1, "g"))
+	}
+	for i := range 5 {
+		restarted.Observe(gaugeSnap(t0.Add(time.Minute+time.Duration(i)*10*time.Second), 2, "g"))
+	}
+	a, b := getState(t, old, ""), getState(t, restarted, "")
+	if a.Epoch == 0 || a.Epoch == b.Epoch || a.Epoch >= 1<<53+1 || b.Epoch >= 1<<53+1 {
+		t.Fatalf("epochs %d and %d: want two different numbers in [1, 2^53]", a.Epoch, b.Epoch)
+	}
+	if st := getState(t, old, "?since=2"); st.Epoch != a.Epoch {
+		t.Errorf("an update's epoch %d, the history's %d", st.Epoch, a.Epoch)
+	}
+	own := fmt.Sprintf("?since=3&epoch=%d", b.Epoch)
+	if st := getState(t, restarted, own); st.Full || len(st.Times) != 2 {
+		t.Errorf("%s of its own history: full %v, times %v; want the 2 snapshots after 3", own, st.Full, st.Times)
+	}
+	q := fmt.Sprintf("?since=%d&epoch=%d", a.Seq, a.Epoch)
+	if st := getState(t, restarted, q); !st.Full || len(st.Times) != 5 || st.Epoch != b.Epoch {
+		t.Errorf("%s of the old history: full %v, times %v, epoch %d; want the whole new history", q, st.Full, st.Times, st.Epoch)
+	}
+	for _, q := range []string{"?since=1&epoch=x", "?since=1&epoch=-1", "?since=1&epoch="} {
+		w := serve(t, restarted, "/api/state"+q)
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "epoch") {
+			t.Errorf("api/state%s: %d %s, want 400 about epoch", q, w.Code, w.Body)
+		}
+	}
+
+	srv := httptest.NewServer(restarted)
+	t.Cleanup(srv.Close)
+	c := newClient(t)
+	// The same seq in another epoch is another history too.
+	for _, q := range []string{q, fmt.Sprintf("?since=%d&epoch=%d", b.Seq, a.Epoch)} {
+		e := openEvents(t, c, srv.URL+"/api/events"+q)
+		if _, data := e.next(t); !decodeState(t, strings.NewReader(data)).Full {
+			t.Errorf("api/events%s: the first update is %.200s; want the whole new history", q, data)
+		}
+		e.resp.Body.Close()
 	}
 }

@@ -101,3 +101,31 @@ func TestRestart(t *testing.T) {
 	p.waitFor("document.getElementById('live').dataset.state === 'live'", 20*interval,
 		"the page did not reconnect its live updates to the restarted process")
 }
+
+// TestRestartLongerHistory is TestRestart with a restarted process that has
+// taken more snapshots than the old one when the page first asks it: the
+// page's seq alone does not tell the old history from the new, its epoch
+// does, and the page shows the new history alone.
+func TestRestartLongerHistory(t *testing.T) {
+	old := startService(t, 2*time.Second, 0, "") // the page polls as often after losing its stream
+	old.reg.Gauge("live.value", nil).Update(1)
+	old.waitSnapshots(t, 2, 20*time.Second)
+	p := newPage(t, nil)
+	p.open(old.url + "#filter=live.value")
+	before := p.view().Seq
+
+	if err := old.shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	restarted := startServiceAt(t, old.addr, 100*time.Millisecond, 0, "")
+	restarted.reg.Gauge("live.value", nil).Update(777777)
+	restarted.waitSnapshots(t, int(before)+8, 20*time.Second) // the old one's final flush may add one
+	p.waitFor(`(() => {
+		const s = document.querySelector('section[data-id="live.value"] .vals');
+		return s && s.textContent === '777,777';
+	})()`, 20*time.Second, "the page did not follow the restarted process")
+	st, _ := consistent(t, restarted, p)
+	if first := eval[int64](p, "vitals.state.times[0]"); first != st.Times[0] {
+		t.Errorf("the page's history starts at %d, the restarted process's at %d: the page kept the old history", first, st.Times[0])
+	}
+}

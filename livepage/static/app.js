@@ -42,6 +42,7 @@
   // The page's copy of the history.
   const st = {
     seq: 0,
+    epoch: 0, // names the server's history: another one (the process restarted) is not appended to
     interval: 10000,
     window: 3600000,
     times: [], // unix ms, oldest first
@@ -175,6 +176,7 @@
     st.series.clear();
     st.order = [];
     st.seq = s.seq || 0;
+    st.epoch = s.epoch || 0;
     st.interval = s.interval_ms || st.interval;
     st.window = s.window_ms || st.window;
     st.times = s.times || [];
@@ -240,7 +242,7 @@
       renderShown();
       return;
     }
-    if ((u.seq || 0) < st.seq) return reload();
+    if ((u.seq || 0) < st.seq || (u.epoch || 0) !== st.epoch) return reload();
     st.interval = u.interval_ms || st.interval;
     st.window = u.window_ms || st.window;
     renderStatus(u);
@@ -763,8 +765,13 @@
 
   // ---- fetching and following --------------------------------------------
 
-  async function getState(since) {
-    const r = await fetch('api/state' + (since !== undefined ? '?since=' + since : ''));
+  // since returns the query of what follows the page's history.
+  function since() {
+    return '?since=' + st.seq + '&epoch=' + st.epoch;
+  }
+
+  async function getState(query) {
+    const r = await fetch('api/state' + (query || ''));
     if (r.status === 401) {
       // The session ended (the process restarted with a token set):
       // reloading shows the server's login form.
@@ -785,7 +792,7 @@
   function follow() {
     if (typeof EventSource === 'undefined') return poll();
     let opened = false;
-    stream = new EventSource('api/events?since=' + st.seq);
+    stream = new EventSource('api/events' + since());
     stream.addEventListener('open', () => {
       opened = true;
       setLive('live', 'live');
@@ -816,7 +823,7 @@
     pollTimer = setTimeout(async () => {
       let answered = false;
       try {
-        applyUpdate(await getState(st.seq));
+        applyUpdate(await getState(since()));
         answered = true;
         setLive('polling', 'polling every ' + span(every));
         showError('');
