@@ -89,7 +89,8 @@
 //	               "last_error_at":0,"last_success":1700000000000,"last_error":""}]}
 //
 // where seq numbers the snapshots from 1, epoch names the history (a
-// random number, another one in another run of the process), full says
+// random number, another one in another run of the process, or after the
+// wall clock stepped back, which starts the history again), full says
 // that times hold the whole history rather than what followed since (also
 // when epoch is not the history's or since is newer than anything held, as
 // for a page opened before the process restarted),

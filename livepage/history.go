@@ -65,8 +65,11 @@ func newEpoch() uint64 { return 1 + rand.Uint64N(1<<53) }
 func (h *history) slot(p int) int { return (h.start + p) % len(h.times) }
 
 // observe adds snap as the newest snapshot. A snapshot whose time is not
-// after the newest one's (the wall clock stepped back) is placed 1 ms
-// after it, so that times always increase.
+// after the newest one's (the wall clock stepped back) starts the history
+// again, as a restarted process would, with a new epoch: what is held is
+// dropped, and pages get the new history whole. Rates over the step would
+// be wrong, by as much as the interval over the 1 ms that times must
+// increase by.
 func (h *history) observe(snap *metrics.Snapshot) {
 	t := snap.Time.UnixMilli()
 	if snap.Time.IsZero() {
@@ -77,8 +80,11 @@ func (h *history) observe(snap *metrics.Snapshot) {
 	dt := h.interval
 	if h.n > 0 {
 		newest := h.times[h.slot(h.n-1)]
-		t = max(t, newest+1)
-		dt = t - newest
+		if t > newest {
+			dt = t - newest
+		} else {
+			h.n, h.epoch = 0, newEpoch() // forget drops every series
+		}
 	}
 	if h.n == len(h.times) {
 		h.start, h.n = h.slot(1), h.n-1

@@ -125,14 +125,14 @@ func derefAll(ps []*float64) []any {
 }
 
 // TestHistoryOddSnapshots checks snapshots a Reporter would not produce:
-// the same id twice, an id of two kinds, a time that steps back.
+// the same id twice, an id of two kinds.
 func TestHistoryOddSnapshots(t *testing.T) {
 	p := newPage(t, Config{})
 	snap := gaugeSnap(t0, 1, "g", "g")
 	snap.Series[1].Value = 2
 	snap.Series = append(snap.Series, metrics.Series{Name: "g", Kind: metrics.KindCounter, Count: 5})
 	p.Observe(snap)
-	p.Observe(gaugeSnap(t0.Add(-time.Minute), 3, "g")) // the wall clock stepped back
+	p.Observe(gaugeSnap(t0.Add(10*time.Second), 3, "g"))
 	st := getState(t, p, "")
 	if len(st.Series) != 1 || st.Series[0].Kind != "gauge" {
 		t.Fatalf("series %+v", st.Series)
@@ -140,8 +140,39 @@ func TestHistoryOddSnapshots(t *testing.T) {
 	if v := st.line(t, "g", "value"); *v[0] != 1 || *v[1] != 3 {
 		t.Errorf("values %v; want the first of the duplicates, then 3", derefAll(v))
 	}
-	if st.Times[1] != st.Times[0]+1 {
-		t.Errorf("times %v; want the second 1 ms after the first", st.Times)
+}
+
+// TestHistoryClockStepsBack checks that a snapshot not after the newest
+// one (the wall clock stepped back) starts the history again in a new
+// epoch, so that no rate is taken over a made-up interval and pages get
+// the new history whole.
+func TestHistoryClockStepsBack(t *testing.T) {
+	for _, back := range []time.Duration{5 * time.Second, 10 * time.Second} { // before, and at the newest
+		p := newPage(t, Config{})
+		c := func(at time.Duration, count int64) metrics.Snapshot {
+			return metrics.Snapshot{Time: t0.Add(at), Series: []metrics.Series{{Name: "c", Kind: metrics.KindCounter, Count: count},
+				{Name: "h", Kind: metrics.KindHistogram, Summary: metrics.Summary{Count: 100, P50: 1, P99: 2}}}}
+		}
+		p.Observe(c(0, 0))
+		p.Observe(c(10*time.Second, 100))
+		before := getState(t, p, "")
+		p.Observe(c(back, 150)) // stepped back
+		p.Observe(c(back+10*time.Second, 250))
+		st := getState(t, p, "")
+		if len(st.Times) != 2 || st.Times[0] != t0.Add(back).UnixMilli() || st.Epoch == before.Epoch || st.Seq != 4 {
+			t.Errorf("back to %v: times %v, epoch %d (was %d), seq %d; want the 2 snapshots from the step, a new epoch, seq 4",
+				back, st.Times, st.Epoch, before.Epoch, st.Seq)
+		}
+		for _, id := range []string{"c", "h"} {
+			if got := derefAll(st.line(t, id, "rate")); fmt.Sprint(got) != "[<nil> 10]" {
+				t.Errorf("back to %v: %s's rates %v; want null, then 10 (100 in 10 s)", back, id, got)
+			}
+		}
+		q := fmt.Sprintf("?since=%d&epoch=%d", before.Seq, before.Epoch)
+		if st := getState(t, p, q); !st.Full || len(st.Times) != 2 {
+			t.Errorf("back to %v: a page of the history before the step (%s) gets full %v, times %v; want the new history whole",
+				back, q, st.Full, st.Times)
+		}
 	}
 }
 
