@@ -102,10 +102,14 @@
 //
 // Config.SpoolDir gives each exporter a directory, SpoolDir/<exporter
 // name>/, where snapshots wait on disk, in order, when memory cannot hold
-// them: a snapshot pushed out of the full queue; after a failed export,
-// the whole queue, so that while exports fail only the snapshot of the
-// current tick is in memory and a process killed (SIGKILL, OOM) loses at
-// most that; and what is still queued when Shutdown's deadline passes.
+// them: a snapshot pushed out of the full queue; after a failed export of
+// the queue's head, the whole queue, so that while exports fail only the
+// snapshots taken since the last attempt are in memory (the current
+// tick's, or those of one backoff after a failed replay, see Replay) and a
+// process killed (SIGKILL, OOM) loses at most those; and what is still
+// queued when Shutdown's deadline passes (unless Shutdown gives up on the
+// exporter's goroutine: then what that goroutine has not begun to write
+// is counted as dropped, and Shutdown does not wait for the disk).
 // The exporter's goroutine writes them, between exports: while an Export
 // hangs (up to Config.Timeout), what the full queue pushes out waits in
 // memory, up to QueueSize snapshots more, and beyond that the oldest is
@@ -119,10 +123,16 @@
 // the queue's head, one spooled record, and the reverse. So a recovered
 // backend receives the backlog oldest first, at the speed it accepts it,
 // while each fresh snapshot waits for at most one replayed snapshot, plus
-// the one being exported when it was taken. A record is removed from the
-// spool (durably) once its export returns, so a crash right then offers
-// that one record again after the restart. While Shutdown drains the
-// queue, the spool is left for the next process.
+// the one being exported when it was taken. The turns alternate after a
+// failed export too: a failed replay gives the queue's head the next try,
+// and leaves the queue in memory for it. A spooled record that fails 5
+// times, each after another export succeeded (one the backend cannot take,
+// such as a snapshot too large to send within Config.Timeout), is dropped,
+// counted and logged with its time; failures while the backend takes
+// nothing are not counted, so an outage drops nothing. A record is removed
+// from the spool (durably) once its export returns, so a crash right then
+// offers that one record again after the restart. While Shutdown drains
+// the queue, the spool is left for the next process.
 //
 // Restarts. A new Reporter opening the same directory (the next process
 // of the service on this host: vitals.Start uses
@@ -158,15 +168,16 @@
 // Accounting. A spooled snapshot's points are counted by nobody until they
 // leave the spool: exported or rejected when replayed, by the process that
 // replays them, or dropped when the spool removes them: its cap
-// (Config.SpoolMaxBytes) is reached and the oldest records go, or a record
-// is found damaged (a torn write, a changed byte), which is logged. A
-// snapshot that cannot be written (disk full) is dropped as it would be
-// without a spool. So across restarts every point is still counted once,
-// as exported, rejected or dropped, except the one record a crash may
-// offer again. A replayed record that cannot be removed from the spool
-// (its position cannot be written) is not counted: the spool is no longer
-// used, and the next process offers that record again and counts it. A spooled snapshot is counted whole: its replay's
-// PartialError counts are not used.
+// (Config.SpoolMaxBytes) is reached and the oldest records go, a record is
+// found damaged (a torn write, a changed byte), which is logged, or a
+// record keeps failing (see Replay). A snapshot that cannot be written
+// (disk full) is dropped as it would be without a spool. So across
+// restarts every point is still counted once, as exported, rejected or
+// dropped, except the one record a crash may offer again. A replayed
+// record that cannot be removed from the spool (its position cannot be
+// written) is not counted: the spool is no longer used, and the next
+// process offers that record again and counts it. A spooled snapshot is
+// counted whole: its replay's PartialError counts are not used.
 //
 // # Self-metrics and health
 //
@@ -185,7 +196,7 @@
 //
 //	vitals.exporter.spooled        gauge          points in the spool
 //	vitals.exporter.spooled_bytes  gauge          size of the spool's files
-//	vitals.exporter.spool_dropped  counter        points the spool removed (cap, damaged records), part of dropped
+//	vitals.exporter.spool_dropped  counter        points the spool removed (cap, damaged or failing records), part of dropped
 //
 // Reporter.Health returns the same counts with the last success and the
 // last error, and the spool's state, for health reports. The spool logs

@@ -1,6 +1,10 @@
 package exporters
 
-import "github.com/vitals-go/vitals/metrics"
+import (
+	"time"
+
+	"github.com/vitals-go/vitals/metrics"
+)
 
 // batch is one snapshot on its way to one exporter.
 type batch struct {
@@ -11,6 +15,11 @@ type batch struct {
 	// spooled marks a batch read back from the spool: it is counted whole
 	// (a PartialError's count is ignored), when it leaves the spool.
 	spooled bool
+	// For a spooled batch, only the worker touches these: its failed
+	// exports that followed another export's success (see
+	// maxReplayStrikes), and when its last export failed.
+	strikes  int
+	failedAt time.Time
 }
 
 // undelivered returns how many of b's points are not counted as exported.

@@ -263,6 +263,25 @@ func (s *spooler) pop(b *batch) bool {
 	return true
 }
 
+// discard removes b, the record the last peek returned, after its export
+// failed maxReplayStrikes times while the backend took other exports
+// (err is its last error), counts its points as dropped by the spool, and
+// logs it with its time. If removing it fails, it stays on disk for the
+// next process, which counts it (see pop).
+func (s *spooler) discard(b *batch, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.head, s.headValid = nil, false
+	if perr := s.sp.Pop(); perr != nil {
+		s.fail("removing a snapshot from", perr)
+		return
+	}
+	s.update()
+	s.drop(int64(b.points))
+	s.log.Error("exporters: dropped a spooled snapshot that kept failing while the backend took other exports",
+		"dir", s.dir, "time", b.snap.Time, "points", b.points, "attempts", b.tries, "error", err)
+}
+
 // fail stops using the spool after an error reading or removing a record:
 // the position on disk can no longer be trusted to move on, and offering
 // the same record again and again would export it again and again. What it

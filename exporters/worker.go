@@ -13,6 +13,16 @@ import (
 	"github.com/vitals-go/vitals/metrics"
 )
 
+// maxReplayStrikes is how many failed exports of one spooled record, each
+// after an export that the backend took since the record's previous
+// failure, make the worker drop the record (counted, and logged with its
+// time). A record that the backend keeps failing while it takes the rest
+// (a snapshot too large to send within Config.Timeout, say) would
+// otherwise be retried for ever, and everything spooled after it would
+// wait; a failure while the backend takes nothing (an outage) is no
+// strike, so an outage drops nothing.
+const maxReplayStrikes = 5
+
 // worker delivers one exporter's queue, from one goroutine (run). The
 // ticking goroutine only appends to the queue (enqueue) under mu, which is
 // never held across a call to the exporter, so a stuck backend cannot stall
@@ -263,7 +273,8 @@ func (w *worker) export(ctx context.Context, b *batch) (err error) {
 // transiently, so that the worker backs off. Errors are logged, except
 // after Shutdown canceled ctx: Shutdown returns those.
 func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Duration) (failed bool) {
-	counted := true // false for a spooled batch left in the spool: the next process counts it
+	discard := false // b is a spooled record that failed too often: the spool drops it
+	counted := true  // false for a spooled batch left in the spool: the next process counts it
 	if b.spooled && (err == nil || errors.Is(err, ErrRejected)) {
 		counted = w.spool.pop(b)
 	}
@@ -310,7 +321,15 @@ func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Dura
 			}
 		}
 		switch {
-		case b.spooled || queued:
+		case b.spooled:
+			// Offered again, after the queue's head (replayTurn), unless
+			// it failed too often while other exports succeeded.
+			if w.lastSuccess.After(b.failedAt) {
+				b.strikes++
+			}
+			b.failedAt = now
+			discard = b.strikes >= maxReplayStrikes
+		case queued:
 			// Offered again; with a spool, run first spools the queue,
 			// b included (lastFailed), and b is then offered from there.
 		case w.spool.usable(): // pushed out meanwhile: spooled by run, before what it pushed out
@@ -322,10 +341,12 @@ func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Dura
 	if queued && !failed {
 		w.q.pop()
 	}
-	w.lastFailed = failed
-	if !failed {
-		w.replayTurn = !b.spooled
-	}
+	// A failed replay leaves the queue in memory and gives its head the
+	// next turn, so that a spooled record the backend keeps failing does
+	// not hold fresh snapshots back; a failed export of the queue's head
+	// has run spool the queue.
+	w.lastFailed = failed && !b.spooled
+	w.replayTurn = !b.spooled
 	var log bool
 	var occurrences int
 	if err != nil {
@@ -336,6 +357,9 @@ func (w *worker) finish(ctx context.Context, b *batch, err error, took time.Dura
 	}
 	w.mu.Unlock()
 
+	if discard {
+		w.spool.discard(b, err)
+	}
 	if recovered >= 0 {
 		w.log.Info("exporters: the backend accepts exports again", "failed_for", recovered.Round(time.Millisecond),
 			"attempt", b.tries)
