@@ -66,3 +66,19 @@ func TestFilter(t *testing.T) {
 		t.Errorf("location.hash %q, want the filter", hash)
 	}
 }
+
+// TestBadFilterInAddress opens the page with a filter in its address that
+// is not valid percent-encoding: the page ignores it and loads.
+func TestBadFilterInAddress(t *testing.T) {
+	svc := startService(t, 100*time.Millisecond, 0, "")
+	svc.reg.Gauge("some.value", nil).Update(1)
+	svc.waitSnapshots(t, 2, 20*time.Second)
+	p := newPage(t, nil)
+	p.open(svc.url + "#filter=%")
+	if f := eval[string](p, "document.getElementById('filter').value"); f != "" {
+		t.Errorf("the filter box holds %q, want it empty", f)
+	}
+	if v := p.view(); len(v.Sections) == 0 || !v.Sections[0].Shown {
+		t.Errorf("sections %+v, want them shown", v.Sections)
+	}
+}

@@ -873,7 +873,11 @@
   function start() {
     observer = new IntersectionObserver(onIntersect, { rootMargin: '200px 0px' });
     const m = /^#filter=(.*)$/.exec(location.hash);
-    if (m) $('filter').value = decodeURIComponent(m[1]);
+    if (m) {
+      try {
+        $('filter').value = decodeURIComponent(m[1]);
+      } catch (_) { /* not percent-encoding (typed by hand): no filter */ }
+    }
     readFilter();
     $('filter').addEventListener('input', onFilterInput);
     let resizeTimer = 0;
