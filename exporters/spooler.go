@@ -38,10 +38,6 @@ type spooler struct {
 	sp     *spool.Spool
 	broken error // a failed Peek or Pop: the spool is no longer used
 	lost   int64 // Stats.Lost counted so far
-	// own holds the records this process appended, by Seq, with their time:
-	// they are offered with their own Seq, so that an exporter resumes a
-	// snapshot it had partly delivered before it was spooled.
-	own map[uint64]time.Time
 	// head is the oldest record as last offered, kept while it is retried
 	// so that each retry carries the same Seq; headValid is false once an
 	// append may have removed it (the cap), until a peek finds it again.
@@ -88,7 +84,7 @@ func spoolDirName(name string) string {
 func openSpooler(root, name string, maxBytes int64, log *slog.Logger, dropped, removed *metrics.Counter) *spooler {
 	s := &spooler{
 		dir: filepath.Join(root, spoolDirName(name)), maxBytes: maxBytes, log: log,
-		dropped: dropped, removed: removed, own: map[uint64]time.Time{},
+		dropped: dropped, removed: removed,
 	}
 	sp, err := spool.Open(s.dir, maxBytes, log)
 	if err != nil {
@@ -163,7 +159,6 @@ func (s *spooler) append(b *batch, reason string) error {
 		}
 		return err
 	}
-	s.own[b.snap.Seq] = b.snap.Time
 	if before == 0 && st.Records > 0 {
 		if log, occurrences := s.spoolingLog.allow("spooling", now); log {
 			s.log.Warn("exporters: spooling snapshots to disk until the backend takes them",
@@ -204,27 +199,12 @@ func (s *spooler) peekLocked() *batch {
 		return s.head // the same record: retried with the same Seq
 	}
 	s.headSeq, s.headTime = rec.Snap.Seq, rec.Snap.Time
-	if t, ok := s.own[rec.Snap.Seq]; !ok || !t.Equal(rec.Snap.Time) {
+	if !rec.Own {
 		s.replaySeq++
 		rec.Snap.Seq = replaySeqBase + s.replaySeq
 	}
-	s.pruneOwn()
 	s.head = &batch{snap: rec.Snap, points: rec.Points, spooled: true}
 	return s.head
-}
-
-// pruneOwn forgets the records of this process older than the head, which
-// are gone (the cap removed them), once own holds more records than the
-// spool.
-func (s *spooler) pruneOwn() {
-	if _, ok := s.own[s.headSeq]; !ok || int64(len(s.own)) <= s.records.Load() {
-		return
-	}
-	for seq := range s.own {
-		if seq < s.headSeq {
-			delete(s.own, seq)
-		}
-	}
 }
 
 // pop removes b, the record the last peek returned, once the worker has
@@ -244,7 +224,6 @@ func (s *spooler) pop(b *batch) bool {
 			"dir", s.dir, "time", b.snap.Time, "points", b.points)
 		return false
 	}
-	delete(s.own, s.headSeq)
 	st := s.update()
 	now := time.Now()
 	if s.replayingSince.IsZero() {

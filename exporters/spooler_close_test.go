@@ -48,3 +48,33 @@ func TestSpoolerCloseCountsTheDetachedRecord(t *testing.T) {
 		t.Errorf("health %+v, want 1 record of 60 points on disk, 50 dropped", h)
 	}
 }
+
+// A record this process spooled keeps its Seq when replayed, even when an
+// earlier process's record of the same Seq was replayed before it; one of
+// an earlier process gets a Seq from replaySeqBase up.
+func TestSpoolerOwnRecordsKeepTheirSeq(t *testing.T) {
+	reg := metrics.NewRegistry()
+	dropped, removed := reg.Counter("dropped", nil), reg.Counter("removed", nil)
+	dir, log := t.TempDir(), slog.New(slog.DiscardHandler)
+	first := openSpooler(dir, "db", 1<<20, log, dropped, removed)
+	if err := first.append(bigBatch(1, 1), "test"); err != nil {
+		t.Fatal(err)
+	}
+	first.close()
+
+	s := openSpooler(dir, "db", 1<<20, log, dropped, removed)
+	defer s.close()
+	mine := bigBatch(1, 2) // the same Seq, another registry, another time
+	mine.snap.Time = mine.snap.Time.Add(time.Hour)
+	if err := s.append(mine, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if b := s.peek(); b == nil || b.snap.Seq < replaySeqBase {
+		t.Fatalf("the earlier process's record: %+v, want a Seq from replaySeqBase up", b)
+	} else if !s.pop(b) {
+		t.Fatal("pop failed")
+	}
+	if b := s.peek(); b == nil || b.snap.Seq != 1 || !b.snap.Time.Equal(mine.snap.Time) {
+		t.Fatalf("this process's record: %+v, want Seq 1", b)
+	}
+}

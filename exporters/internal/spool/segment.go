@@ -28,6 +28,7 @@ type recInfo struct {
 	off    int64 // of its header
 	length uint32
 	points int64
+	own    bool // appended through this Spool, not found by Open
 }
 
 // end is the offset just past the record.

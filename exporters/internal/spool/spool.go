@@ -18,6 +18,10 @@ import (
 type Record struct {
 	Snap   metrics.Snapshot // as it was appended, Seq included
 	Points int              // the points the worker counted for it, carried across restarts
+	// Own, set by Peek, says that the record was appended through this
+	// Spool, not found on disk by Open (an earlier process spooled it).
+	// Append ignores it.
+	Own bool
 }
 
 // ErrLocked is wrapped by the error Open returns when another process (or
@@ -264,7 +268,7 @@ func (s *Spool) Append(rec Record) (droppedPoints int, err error) {
 	if err := s.write(seg, buf); err != nil {
 		return int(dropped), err
 	}
-	seg.recs = append(seg.recs, recInfo{off: seg.size, length: uint32(n), points: int64(rec.Points)})
+	seg.recs = append(seg.recs, recInfo{off: seg.size, length: uint32(n), points: int64(rec.Points), own: true})
 	seg.size += size
 	s.bytes += size
 	s.records++
@@ -417,10 +421,12 @@ func (s *Spool) rotate() error {
 	return nil
 }
 
-// Peek returns the oldest record without removing it; ok is false when the
-// spool is empty. A record found damaged now (its file changed since Open)
-// is skipped and logged, and its points are added to Stats.Lost. rec shares
-// memory with later Peeks of the same record: do not modify it.
+// Peek returns the oldest record without removing it (rec.Own tells one
+// appended through this Spool from one an earlier process left); ok is
+// false when the spool is empty. A record found damaged now (its file
+// changed since Open) is skipped and logged, and its points are added to
+// Stats.Lost. rec shares memory with later Peeks of the same record: do
+// not modify it.
 func (s *Spool) Peek() (rec Record, ok bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -449,7 +455,7 @@ func (s *Spool) Peek() (rec Record, ok bool, err error) {
 		if err == nil {
 			snap, err = decodeSnapshot(payload)
 			if err == nil {
-				s.peeked = &Record{Snap: snap, Points: int(r.points)}
+				s.peeked = &Record{Snap: snap, Points: int(r.points), Own: r.own}
 				return *s.peeked, true, nil
 			}
 			err = fmt.Errorf("%w: %w", errDamaged, err)

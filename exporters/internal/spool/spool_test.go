@@ -372,3 +372,19 @@ func TestCapDetachesTheRecordBeingExported(t *testing.T) {
 		t.Fatalf("Stats after Close %+v, want Lost 30, 1 record of 40 points", st)
 	}
 }
+
+// Peek tells the records appended through this Spool from those Open
+// found on disk.
+func TestPeekTellsOwnRecords(t *testing.T) {
+	dir := t.TempDir()
+	s := mustOpen(t, dir, 1<<20, nil)
+	mustAppend(t, s, Record{Snap: seqSnap(1), Points: 1})
+	s.Close()
+	s = mustOpen(t, dir, 1<<20, nil)
+	defer s.Close()
+	mustAppend(t, s, Record{Snap: seqSnap(2), Points: 1})
+	recs := drain(t, s)
+	if len(recs) != 2 || recs[0].Own || !recs[1].Own {
+		t.Fatalf("records %+v; want the first found by Open, the second appended", recs)
+	}
+}
