@@ -21,7 +21,7 @@ const maxSlots = 720
 // snapshot has is forgotten.
 type history struct {
 	window    int64 // ms
-	interval  int64 // ms: the gap assumed before the first snapshot
+	interval  int64 // ms: the dt of the first snapshot, whose series have no rate
 	maxSeries int
 
 	mu      sync.RWMutex

@@ -38,8 +38,8 @@ type Config struct {
 	Window time.Duration
 
 	// Interval is the time between the snapshots given to Observe, the
-	// Reporter's interval. It sizes the history, and is the interval of
-	// the first snapshot's rates. Defaults to exporters.DefaultInterval.
+	// Reporter's interval. It sizes the history, and is the State's
+	// interval_ms. Defaults to exporters.DefaultInterval.
 	Interval time.Duration
 
 	// MaxSeries bounds the series kept: the series of a snapshot beyond

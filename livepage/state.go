@@ -13,8 +13,9 @@ import (
 )
 
 // A State response is written in two parts: the history's part, which
-// changes only with a new snapshot and is cached (see Page.historyPart), and the
-// health and exporters, asked for on every response (see appendLive).
+// changes only with a new snapshot and is cached (see Page.historyPart),
+// and the health and exporters, asked for on every response (see
+// appendLive).
 
 // healthBudget bounds the wait for the health report.
 const healthBudget = 2 * time.Second
