@@ -161,9 +161,10 @@
 // two cells for one timestamp, such as an integer and a float). Replays
 // carry the timestamps the snapshots were taken with, which may be hours
 // old: OpenTSDB and VictoriaMetrics accept them within their retention;
-// PostgreSQL stores them in their day's partition, but its rollups take
-// points only up to 10 minutes late (see exporters/postgres), so the
-// rollups of a longer outage lack what was replayed.
+// PostgreSQL stores them in their day's partition and marks their minutes
+// (vitals_rollup_dirty), so the next maintenance run rolls those minutes
+// and their hours up again, replayed points included (see
+// exporters/postgres).
 //
 // Accounting. A spooled snapshot's points are counted by nobody until they
 // leave the spool: exported or rejected when replayed, by the process that
