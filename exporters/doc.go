@@ -143,11 +143,14 @@
 //
 // Seq. A retry is told by its Seq (see Exporter), so a replayed snapshot
 // keeps its Seq when this Reporter spooled it: an exporter that delivered
-// part of it before the failure sends only the rest. A snapshot spooled by
-// an earlier process is offered with a Seq of 2⁶³ or more, numbered in the
-// order offered: its own Seq counted another registry's intervals and
-// could equal that of the previous Export. Seqs are therefore not in
-// order across the spool and the queue.
+// part of it before the failure sends only the rest, if it is the next
+// snapshot offered (the spool's oldest record at the next Export). An
+// exporter remembers only the snapshot it last sent, so one spooled behind
+// an older backlog is sent whole again when its turn comes. A snapshot
+// spooled by an earlier process is offered with a Seq of 2⁶³ or more,
+// numbered in the order offered: its own Seq counted another registry's
+// intervals and could equal that of the previous Export. Seqs are
+// therefore not in order across the spool and the queue.
 //
 // Backends. PostgreSQL stores a point once per series and timestamp (its
 // primary key), so a snapshot sent twice (the record offered again after

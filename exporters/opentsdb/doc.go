@@ -132,7 +132,10 @@
 // timestamp). The other is the disk spool (exporters.Config.SpoolDir): a
 // snapshot that an earlier process spooled is offered under a new Seq and
 // sent whole, so a part of it that process had already delivered, and the
-// one snapshot being exported when a process was killed, are sent again.
+// one snapshot being exported when a process was killed, are sent again;
+// and a snapshot this process partly delivered and then spooled resumes
+// only if it is the spool's oldest record at the next Export: behind an
+// older backlog, other snapshots are sent first, and it is sent whole.
 // OpenTSDB writes the same value into the same cell; VictoriaMetrics keeps
 // both samples unless it runs with -dedup.minScrapeInterval.
 //
