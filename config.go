@@ -71,7 +71,8 @@ type Config struct {
 	// LiveWindow is how much history the live page keeps and charts: the
 	// page of every series at /debug/vitals/ on the pprof server, served
 	// whenever the pprof server is on, behind PprofToken when one is set.
-	// Defaults to an hour (VITALS_LIVE_WINDOW, e.g. "30m"). The page holds
+	// Defaults to an hour (VITALS_LIVE_WINDOW, e.g. "30m"), at least two
+	// FlushIntervals (a shorter one is raised to that). The page holds
 	// at most 720 snapshots, so a FlushInterval shorter than LiveWindow/720
 	// shortens it. See livepage for what it shows and what it costs: about
 	// 3.7 MiB for an hour of 1,000 series at 10 s.
