@@ -170,13 +170,17 @@ func TestLivePageToken(t *testing.T) {
 func TestLiveWindow(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("VITALS_LIVE_WINDOW", "30m")
-	inst := startVitals(t, vitals.Config{HealthAddr: vitals.Off, PprofAddr: "127.0.0.1:0"})
+	inst := startVitals(t, vitals.Config{HealthAddr: vitals.Off, PprofAddr: "127.0.0.1:0", FlushInterval: time.Minute})
 	if st := liveGet(t, "http://"+inst.PprofAddr()+"/debug/vitals/api/state"); st.WindowMS != 30*60*1000 {
 		t.Errorf("VITALS_LIVE_WINDOW=30m: window_ms %d", st.WindowMS)
 	}
-	inst = startVitals(t, vitals.Config{HealthAddr: vitals.Off, PprofAddr: "127.0.0.1:0", LiveWindow: 2 * time.Hour})
+	inst = startVitals(t, vitals.Config{HealthAddr: vitals.Off, PprofAddr: "127.0.0.1:0", LiveWindow: 2 * time.Hour, FlushInterval: time.Minute})
 	if st := liveGet(t, "http://"+inst.PprofAddr()+"/debug/vitals/api/state"); st.WindowMS != 2*3600*1000 {
 		t.Errorf("Config.LiveWindow 2h: window_ms %d", st.WindowMS)
+	}
+	inst = startVitals(t, vitals.Config{HealthAddr: vitals.Off, PprofAddr: "127.0.0.1:0", LiveWindow: 10 * time.Second, FlushInterval: time.Minute})
+	if st := liveGet(t, "http://"+inst.PprofAddr()+"/debug/vitals/api/state"); st.WindowMS != 2*60*1000 {
+		t.Errorf("Config.LiveWindow 10s at a 1-minute interval: window_ms %d, want two intervals", st.WindowMS)
 	}
 
 	for env, want := range map[string]string{"soon": "VITALS_LIVE_WINDOW", "-1m": "VITALS_LIVE_WINDOW"} {

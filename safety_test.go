@@ -1,6 +1,7 @@
 package vitals_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -36,7 +37,7 @@ func startVitals(t *testing.T, cfg vitals.Config) *vitals.Instance {
 	if cfg.Service == "" {
 		cfg.Service = "alerts"
 	}
-	cfg.Registry, cfg.Console, cfg.FlushInterval = metrics.NewRegistry(), io.Discard, time.Hour
+	cfg.Registry, cfg.Console, cfg.FlushInterval = metrics.NewRegistry(), io.Discard, cmp.Or(cfg.FlushInterval, time.Hour)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -19,7 +19,7 @@ const (
 	metricSinceSuccess = "vitals.exporter.since_success" // functional float gauge: seconds since the last success, or since Start
 	metricSpooled      = "vitals.exporter.spooled"       // functional gauge: points in the spool (with Config.SpoolDir)
 	metricSpooledBytes = "vitals.exporter.spooled_bytes" // functional gauge: size of the spool's files
-	metricSpoolDropped = "vitals.exporter.spool_dropped" // counter: points the spool removed (cap, corrupt records), part of dropped
+	metricSpoolDropped = "vitals.exporter.spool_dropped" // counter: points the spool removed (cap, damaged or failing records), part of dropped
 	tagExporter        = "exporter"
 )
 
