@@ -60,25 +60,7 @@ func BenchmarkHotPathDuringFault(b *testing.B) {
 		{"victoriametrics-killed/telnet", func(b *testing.B) exporters.Exporter {
 			return tsdb(b, "tcp://"+killedVM(b).OpenTSDBTelnetAddr)
 		}},
-		{"postgres-stopped", func(b *testing.B) exporters.Exporter {
-			pg := testenv.Postgres(b)
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			schema := "bench_" + strings.ReplaceAll(b.Name(), "/", "_")
-			exp, err := postgres.New(ctx, postgres.Config{URL: pg.URL, Schema: strings.ToLower(schema), Timeout: 200 * time.Millisecond, Logger: quiet})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := pg.Stop(); err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() {
-				if err := pg.Start(); err != nil {
-					b.Errorf("restarting PostgreSQL: %v", err)
-				}
-			})
-			return exp
-		}},
+		{"postgres-stopped", func(b *testing.B) exporters.Exporter { return stoppedPostgres(b, quiet) }},
 	} {
 		b.Run(fault.name, func(b *testing.B) {
 			reg := metrics.NewRegistry()
@@ -105,15 +87,43 @@ func BenchmarkHotPathDuringFault(b *testing.B) {
 					rep.Shutdown(ctx) //nolint:errcheck // the backend is down: the error is expected
 				})
 			}
-			timer := reg.Timer("latency", nil)
-			counter := reg.Counter("jobs", nil)
-			b.ReportAllocs()
-			i := time.Duration(0)
-			for b.Loop() {
-				i++
-				timer.Update(i * time.Microsecond)
-				counter.Inc(1)
-			}
+			measureHotPath(b, reg)
 		})
 	}
+}
+
+// measureHotPath runs the benchmark's loop: a Timer.Update and a
+// Counter.Inc of reg.
+func measureHotPath(b *testing.B, reg *metrics.Registry) {
+	timer := reg.Timer("latency", nil)
+	counter := reg.Counter("jobs", nil)
+	b.ReportAllocs()
+	i := time.Duration(0)
+	for b.Loop() {
+		i++
+		timer.Update(i * time.Microsecond)
+		counter.Inc(1)
+	}
+}
+
+// stoppedPostgres returns a PostgreSQL exporter whose server it then
+// stops, until the end of the benchmark.
+func stoppedPostgres(b *testing.B, log *slog.Logger) exporters.Exporter {
+	pg := testenv.Postgres(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	schema := strings.ToLower(strings.NewReplacer("/", "_", "-", "_").Replace("bench_" + b.Name()))
+	exp, err := postgres.New(ctx, postgres.Config{URL: pg.URL, Schema: schema, Timeout: 200 * time.Millisecond, Logger: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pg.Stop(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := pg.Start(); err != nil {
+			b.Errorf("restarting PostgreSQL: %v", err)
+		}
+	})
+	return exp
 }

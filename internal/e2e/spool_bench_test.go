@@ -4,13 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/vitals-go/vitals/exporters"
-	"github.com/vitals-go/vitals/exporters/postgres"
-	"github.com/vitals-go/vitals/internal/testenv"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -41,24 +38,9 @@ func BenchmarkHotPathDuringSpooling(b *testing.B) {
 			}
 			var rep *exporters.Reporter
 			if bench.spool {
-				pg := testenv.Postgres(b)
-				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-				defer cancel()
-				schema := strings.ToLower(strings.NewReplacer("/", "_", "-", "_").Replace("bench_" + b.Name()))
-				exp, err := postgres.New(ctx, postgres.Config{URL: pg.URL, Schema: schema, Timeout: 200 * time.Millisecond, Logger: quiet})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if err := pg.Stop(); err != nil {
-					b.Fatal(err)
-				}
-				b.Cleanup(func() {
-					if err := pg.Start(); err != nil {
-						b.Errorf("restarting PostgreSQL: %v", err)
-					}
-				})
+				var err error
 				rep, err = exporters.Start(reg, exporters.Config{
-					Exporters:  map[string]exporters.Exporter{"down": exp},
+					Exporters:  map[string]exporters.Exporter{"down": stoppedPostgres(b, quiet)},
 					Interval:   100 * time.Millisecond,
 					QueueSize:  5,
 					MinBackoff: 10 * time.Millisecond,
@@ -75,15 +57,7 @@ func BenchmarkHotPathDuringSpooling(b *testing.B) {
 					rep.Shutdown(ctx) //nolint:errcheck // the backend is down: spooled
 				})
 			}
-			timer := reg.Timer("latency", nil)
-			counter := reg.Counter("jobs", nil)
-			b.ReportAllocs()
-			i := time.Duration(0)
-			for b.Loop() {
-				i++
-				timer.Update(i * time.Microsecond)
-				counter.Inc(1)
-			}
+			measureHotPath(b, reg)
 			if rep != nil {
 				h := rep.Health()[0]
 				if h.Dropped != 0 || h.Spool.Error != "" {
