@@ -79,6 +79,10 @@ type Config struct {
 	// (or it cannot be created), the Reporter starts all the same: that
 	// exporter runs without a spool, one warning names the directory and
 	// the holder's pid, and Health shows it (ExporterHealth.Spool.Error).
+	// A held directory is tried again every minute; once the holder has
+	// exited, the exporter opens it, logs so, and spools and replays as if
+	// it had opened it at Start. A directory that cannot be created or read
+	// is not retried: no spool until the process restarts.
 	SpoolDir string
 
 	// SpoolMaxBytes bounds each exporter's spool on disk. When a snapshot

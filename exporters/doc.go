@@ -138,8 +138,16 @@
 // of the service on this host: vitals.Start uses
 // VITALS_SPOOL_DIR/<service>/) replays what the previous one left. A
 // directory is used by one process at a time (flock): another process
-// pointed at it starts without a spool for that exporter, logs a warning
-// naming the holder's pid, and shows it in ExporterHealth.Spool.Error.
+// pointed at it starts without a spool for that exporter (a full queue
+// drops), logs a warning naming the holder's pid, and shows it in
+// ExporterHealth.Spool.Error. It tries the directory again every minute,
+// from the exporter's goroutine between exports, so that after an
+// overlapping restart (the old process still flushing its Shutdown) the new
+// one takes over the spool once the old one exits: it logs that the
+// directory is free, clears Spool.Error, and spools and replays as if it
+// had opened the directory at Start, the old process's backlog included.
+// Another error (the directory cannot be created or read) is not retried:
+// that exporter runs without a spool until the process restarts.
 //
 // Seq. A retry is told by its Seq (see Exporter), so a replayed snapshot
 // keeps its Seq when this Reporter spooled it: an exporter that delivered

@@ -25,7 +25,8 @@ type ExporterHealth struct {
 type SpoolHealth struct {
 	Dir string // the exporter's spool directory; "" when Config.SpoolDir is unset
 	// Error says why the exporter runs without its spool: the directory is
-	// used by another process (the error names its pid) or cannot be
+	// used by another process (the error names its pid; retried every
+	// minute, and cleared once the directory is opened) or cannot be
 	// created or read. "" while the spool works.
 	Error   string
 	Records int   // snapshots on disk, waiting for the backend

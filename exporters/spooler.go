@@ -1,6 +1,7 @@
 package exporters
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -19,6 +20,15 @@ import (
 // make the exporter take it for a retry; the Seqs from replaySeqBase up
 // are never those of a registry (it would take 2⁶³ intervals).
 const replaySeqBase = 1 << 63
+
+// spoolRetryEvery is how often an exporter whose spool directory another
+// process holds (spool.ErrLocked: the previous process of the service
+// still flushing its Shutdown during an overlapping restart, say) tries
+// to open it again, from its own goroutine between exports. Each try
+// costs an open and a failed flock; the one that succeeds reads what the
+// directory holds, as Start does. Other errors are not retried (see
+// retryOpen).
+const spoolRetryEvery = time.Minute
 
 // spooler is one exporter's disk spool: a spool.Spool, the state the
 // worker keeps about it, and its counts for Health and the self-metrics.
@@ -46,6 +56,11 @@ type spooler struct {
 	headSeq   uint64 // head's Seq on disk
 	headTime  time.Time
 	replaySeq uint64 // the last Seq given to another process's record
+	// While another process holds the directory: when to try to open it
+	// again (zero when there is nothing to retry), and how often
+	// (spoolRetryEvery; tests shorten it).
+	nextOpen   time.Time
+	retryEvery time.Duration
 	// The current replay: since when, and how much went to the backend.
 	replayingSince         time.Time
 	replayedN, replayedPts int64
@@ -80,27 +95,83 @@ func spoolDirName(name string) string {
 // openSpooler opens the spool of the exporter called name under root,
 // counting the points of corrupt records it finds as dropped. It always
 // returns a spooler, for Health: if the directory cannot be used, one
-// without a spool, whose error says why.
+// without a spool, whose error says why; if another process holds it, the
+// worker tries again later (see retryOpen).
 func openSpooler(root, name string, maxBytes int64, log *slog.Logger, dropped, removed *metrics.Counter) *spooler {
 	s := &spooler{
 		dir: filepath.Join(root, spoolDirName(name)), maxBytes: maxBytes, log: log,
-		dropped: dropped, removed: removed,
+		dropped: dropped, removed: removed, retryEvery: spoolRetryEvery,
 	}
-	sp, err := spool.Open(s.dir, maxBytes, log)
-	if err != nil {
-		msg := err.Error()
-		s.err.Store(&msg)
-		log.Warn("exporters: cannot use the spool directory; this exporter runs without a spool, "+
-			"dropping what its memory queue cannot hold", "dir", s.dir, "error", err)
+	if err := s.open(); err != nil {
+		if errors.Is(err, spool.ErrLocked) {
+			log.Warn("exporters: cannot use the spool directory; this exporter runs without a spool, "+
+				"dropping what its memory queue cannot hold, until the directory is free (tried again every minute)",
+				"dir", s.dir, "error", err)
+		} else {
+			log.Warn("exporters: cannot use the spool directory; this exporter runs without a spool, "+
+				"dropping what its memory queue cannot hold, until the process restarts",
+				"dir", s.dir, "error", err)
+		}
 		return s
 	}
-	s.sp = sp
 	st := s.update()
 	if st.Records > 0 {
 		log.Info("exporters: the spool holds snapshots of an earlier process; they are replayed oldest first",
 			"dir", s.dir, "snapshots", st.Records, "points", st.Points, "bytes", st.Bytes)
 	}
 	return s
+}
+
+// open opens the spool's directory. If it cannot, open returns why, keeps
+// it for Health and, when another process holds the directory, sets when
+// to try again. Called with mu held, or before the spooler is shared.
+func (s *spooler) open() error {
+	sp, err := spool.Open(s.dir, s.maxBytes, s.log)
+	if err != nil {
+		msg := err.Error()
+		s.err.Store(&msg)
+		s.nextOpen = time.Time{}
+		if errors.Is(err, spool.ErrLocked) {
+			s.nextOpen = time.Now().Add(s.retryEvery)
+		}
+		return err
+	}
+	s.sp = sp
+	return nil
+}
+
+// retryOpen tries again to open a directory that another process held, at
+// most once every retryEvery. Once it opens, the spool works as if it had
+// opened at Start: what the earlier process left is replayed (with Seqs
+// from replaySeqBase up), the points of the damaged records the open
+// skipped are counted as dropped, and Health shows no error. Only a lock
+// is retried: another error (a bad path, no permission, an unreadable
+// file) needs someone to fix the directory, and a restart then opens it;
+// retrying it would log, or hide, the same error every minute.
+//
+// Called by the worker's goroutine between exports, never by the ticking
+// goroutine: a successful open reads the directory, which takes a while
+// when it holds a large backlog.
+func (s *spooler) retryOpen() {
+	if s == nil || s.err.Load() == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sp != nil || s.broken != nil || s.nextOpen.IsZero() || time.Now().Before(s.nextOpen) {
+		return
+	}
+	if err := s.open(); err != nil {
+		if !errors.Is(err, spool.ErrLocked) {
+			s.log.Warn("exporters: cannot use the spool directory; this exporter runs without a spool until the process restarts",
+				"dir", s.dir, "error", err)
+		}
+		return
+	}
+	st := s.update()
+	s.err.Store(nil)
+	s.log.Info("exporters: the spool directory is free again; spooling on; replaying the snapshots an earlier process left, oldest first",
+		"dir", s.dir, "snapshots", st.Records, "points", st.Points, "bytes", st.Bytes)
 }
 
 // usable reports whether the spool takes and offers records.
@@ -281,6 +352,7 @@ func (s *spooler) fail(doing string, err error) {
 func (s *spooler) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.nextOpen = time.Time{} // no retry after close
 	if s.sp == nil || s.broken == ErrShutdown {
 		return nil
 	}

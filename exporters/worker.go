@@ -161,14 +161,19 @@ func (w *worker) count(snap metrics.Snapshot) (n int) {
 // it waits (backoff) and offers the head again. With a spool, it first
 // spools what left the queue and, after a failed export, the queue itself;
 // it then offers the spool's oldest record and the queue's head in turns
-// (see begin). Once Shutdown has closed r.drain it returns when the queue
-// is empty or when r.ctx ends, then shuts the exporter down.
+// (see begin). A spool directory that another process held is tried
+// again between exports (see spooler.retryOpen), until Shutdown. Once
+// Shutdown has closed r.drain it returns when the queue is empty or when
+// r.ctx ends, then shuts the exporter down.
 func (w *worker) run(r *Reporter) {
 	defer close(w.done)
 	drain := r.drain
 	draining := false
 	failures := 0 // in a row, for the backoff
 	for r.ctx.Err() == nil {
+		if !draining {
+			w.spool.retryOpen()
+		}
 		w.spillPending()
 		b := w.begin(draining)
 		if b == nil {
