@@ -83,7 +83,9 @@ type Config struct {
 	// oldest first when the backend recovers, by this process or the next
 	// one of the same service on this host (VITALS_SPOOL_DIR). Off by
 	// default. One process at a time uses a service's directory; a second
-	// one runs without a spool and says so in its log and health report.
+	// one runs without a spool and says so in its log and health report
+	// until the directory is free: it tries again every minute and, once
+	// the first has exited, spools and replays its backlog.
 	// See exporters.Config.SpoolDir.
 	SpoolDir string
 	// SpoolMaxBytes caps each exporter's spool; past it the oldest spooled
