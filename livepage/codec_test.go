@@ -77,7 +77,10 @@ func TestBands(t *testing.T) {
 		{Index: metrics.BucketIndex(60_000), Count: 396},   // octave 16 too
 		{Index: metrics.BucketIndex(1 << 40), Count: 1000}, // above: the last band
 	}
-	packed := packBands(buckets, base)
+	var counts bandCounts
+	counts.add(buckets[:2], base)
+	counts.add(buckets[2:], base) // a column's second snapshot adds to its first
+	packed := counts.pack()
 	total := 2000.0
 	want := map[int][2]float64{0: {4, 4}, 7: {996, 996}, 15: {1000, 1000}}
 	for i := range bandCount {
@@ -93,8 +96,13 @@ func TestBands(t *testing.T) {
 			t.Errorf("band %d: %v, want %v within a factor of √2, rounded", i, got, w[0])
 		}
 	}
-	if packBands(nil, base) != 0 {
+	counts = bandCounts{}
+	if counts.add(nil, base); counts.pack() != 0 {
 		t.Error("no buckets have bands")
+	}
+	counts.add([]metrics.Bucket{{Index: 0, Count: math.MaxUint64}, {Index: 0, Count: 1}}, base)
+	if counts[0] != math.MaxUint32 || counts.pack() != bandMax<<0 {
+		t.Errorf("a count beyond 2^32: %d, packed %x; want saturated, all in the first band", counts[0], counts.pack())
 	}
 	if b := bandBounds(9); len(b) != bandCount || b[0] != 256 || b[15] != 1<<23 {
 		t.Errorf("bandBounds(9) = %v", b)

@@ -6,10 +6,12 @@ import (
 )
 
 // serveHeatmap serves api/heatmap?id=ID: the bands of a histogram or
-// timer over the history, as
-// {"id":ID,"times":[ms...],"bounds":[lower bound of each band],"counts":[[count per band] or null per time]}.
-// The first band also counts smaller values, the last larger ones; counts
-// are within a factor of √2 (see packBands).
+// timer over the history, per column of columnSpan snapshots, as
+// {"id":ID,"times":[ms...],"starts":[ms...],"bounds":[lower bound of each band],"counts":[[count per band] or null per column]}:
+// a column covers the intervals from its start to its time (its newest
+// snapshot's), the newest column perhaps fewer snapshots so far. The first
+// band also counts smaller values, the last larger ones; counts are within
+// a factor of √2 (see bandCounts).
 func (p *Page) serveHeatmap(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if !q.Has("id") {
@@ -27,13 +29,8 @@ func (p *Page) serveHeatmap(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b := append([]byte(`{"id":`), appendString(nil, id)...)
-	b = append(b, `,"times":[`...)
-	for i, t := range hm.times {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, t, 10)
-	}
+	b = appendTimes(append(b, `,"times":[`...), hm.times)
+	b = appendTimes(append(b, `],"starts":[`...), hm.starts)
 	b = append(b, `],"bounds":[`...)
 	for i, v := range hm.bounds {
 		if i > 0 {
@@ -65,4 +62,15 @@ func (p *Page) serveHeatmap(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	_, _ = w.Write(b)
+}
+
+// appendTimes appends the times to b, separated by commas.
+func appendTimes(b []byte, times []int64) []byte {
+	for i, t := range times {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, t, 10)
+	}
+	return b
 }

@@ -30,6 +30,7 @@ type history struct {
 	start   int     // the slot of the oldest snapshot
 	n       int     // snapshots held
 	seq     uint64  // the newest snapshot's number, from 1; the oldest's is seq-n+1
+	base    uint64  // the number of the first snapshot since the history (re)started, which begins its first heatmap column
 	epoch   uint64  // names this history among those of other runs (see newEpoch)
 	byID    map[string]*series
 	list    []*series // sorted by id
@@ -50,6 +51,7 @@ func newHistory(window, interval time.Duration, maxSeries int) *history {
 		maxSeries: maxSeries,
 		times:     make([]int64, slots),
 		dts:       make([]int64, slots),
+		base:      1,
 		epoch:     newEpoch(),
 		byID:      map[string]*series{},
 		changed:   make(chan struct{}),
@@ -63,6 +65,25 @@ func newEpoch() uint64 { return 1 + rand.Uint64N(1<<53) }
 
 // slot returns the slot of the p-th snapshot held, 0 being the oldest.
 func (h *history) slot(p int) int { return (h.start + p) % len(h.times) }
+
+// column is where a snapshot's heatmap bands go: the index in a series'
+// bands of its column, and whether it is the column's first snapshot.
+type column struct {
+	at    int
+	first bool
+}
+
+// columns returns the length of a series' bands: enough for every column
+// that has its first snapshot held. A column whose first snapshot left the
+// history is not shown, and its bands are reused.
+func (h *history) columns() int { return (len(h.times) + columnSpan - 1) / columnSpan }
+
+// column returns the column of the snapshot seq: columnSpan snapshots
+// each, counted from the history's base.
+func (h *history) column(seq uint64) column {
+	i := seq - h.base
+	return column{at: int(i/columnSpan) % h.columns(), first: i%columnSpan == 0}
+}
 
 // observe adds snap as the newest snapshot. A snapshot whose time is not
 // after the newest one's (the wall clock stepped back) starts the history
@@ -83,7 +104,7 @@ func (h *history) observe(snap *metrics.Snapshot) {
 		if t > newest {
 			dt = t - newest
 		} else {
-			h.n, h.epoch = 0, newEpoch() // forget drops every series
+			h.n, h.epoch, h.base = 0, newEpoch(), h.seq+1 // forget drops every series
 		}
 	}
 	if h.n == len(h.times) {
@@ -97,6 +118,7 @@ func (h *history) observe(snap *metrics.Snapshot) {
 	h.n++
 	h.seq++
 	h.times[slot], h.dts[slot] = t, dt
+	col := h.column(h.seq)
 
 	h.dropped = 0
 	next := h.spare[:0]
@@ -105,14 +127,14 @@ func (h *history) observe(snap *metrics.Snapshot) {
 		ser := h.find(i, s)
 		next = append(next, ser)
 		if ser != nil && ser.lastSeq != h.seq { // a second series of the same id is left out
-			ser.record(slot, s, h.seq, t)
+			ser.record(slot, col, s, h.seq, t)
 		}
 	}
 	h.spare, h.order = h.order, next
 	clear(h.spare)
 	for _, ser := range h.list {
 		if ser.lastSeq != h.seq {
-			ser.clear(slot)
+			ser.clear(slot, col)
 		}
 	}
 
@@ -160,7 +182,7 @@ func (h *history) find(i int, s *metrics.Series) *series {
 		h.dropped++
 		return nil
 	}
-	ser := newSeries(string(h.key), s, len(h.times), h.seq)
+	ser := newSeries(string(h.key), s, len(h.times), h.columns(), h.seq)
 	h.byID[ser.id] = ser
 	at, _ := slices.BinarySearchFunc(h.list, ser.id, func(e *series, id string) int { return strings.Compare(e.id, id) })
 	h.list = slices.Insert(h.list, at, ser)
@@ -286,15 +308,19 @@ func copyRing[T any](dst, ring []T, from int) []T {
 	return dst
 }
 
-// heatmap is the bands of one series over the history.
+// heatmap is the bands of one series over the history, per column of
+// columnSpan snapshots (see bandCounts).
 type heatmap struct {
-	times  []int64
+	times  []int64     // per column: the time of its newest snapshot, unix ms
+	starts []int64     // per column: the time of the snapshot before its first, where its intervals begin
 	bounds []float64   // the lower bound of each band; empty before the series had values
-	counts [][]float64 // per time, the approximate count of each band; nil where the series had no value or bounds are empty
+	counts [][]float64 // per column, the approximate count of each band; nil where the series had no value or bounds are empty
 }
 
 // heatmap returns the heatmap of the series id, false if there is no such
-// series, and a nil heatmap if it is not a histogram or timer.
+// series, and a nil heatmap if it is not a histogram or timer. Its columns
+// are those whose first snapshot is held; the newest may have fewer than
+// columnSpan snapshots so far.
 func (h *history) heatmap(id string) (*heatmap, bool) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -305,22 +331,34 @@ func (h *history) heatmap(id string) (*heatmap, bool) {
 	if ser.counts == nil {
 		return nil, true
 	}
-	hm := &heatmap{times: copyRing(make([]int64, h.n), h.times, h.start), bounds: []float64{}, counts: make([][]float64, h.n)}
+	oldest := h.seq - uint64(h.n) + 1
+	skip := int((columnSpan - (oldest-h.base)%columnSpan) % columnSpan) // the snapshots of a column begun before the oldest
+	cols := max(h.n-skip+columnSpan-1, 0) / columnSpan
+	hm := &heatmap{times: make([]int64, cols), starts: make([]int64, cols), bounds: []float64{}, counts: make([][]float64, cols)}
 	if ser.bandBase > 0 {
 		hm.bounds = bandBounds(ser.bandBase)
 	}
-	cells := make([]float64, h.n*bandCount)
-	for p := range h.n {
-		slot := h.slot(p)
-		total, ok := decodeCount(ser.counts[slot])
-		if !ok || ser.bandBase == 0 {
+	cells := make([]float64, cols*bandCount)
+	for c := range cols {
+		p := skip + c*columnSpan
+		end := min(p+columnSpan, h.n)
+		first := h.slot(p)
+		hm.starts[c], hm.times[c] = h.times[first]-h.dts[first], h.times[h.slot(end-1)]
+		var total float64
+		had := false
+		for q := p; q < end; q++ {
+			n, ok := decodeCount(ser.counts[h.slot(q)])
+			total, had = total+n, had || ok
+		}
+		if !had || ser.bandBase == 0 {
 			continue
 		}
-		row := cells[p*bandCount : (p+1)*bandCount : (p+1)*bandCount]
+		bands := ser.bands[h.column(oldest+uint64(p)).at]
+		row := cells[c*bandCount : (c+1)*bandCount : (c+1)*bandCount]
 		for i := range row {
-			row[i] = approxCount(ser.bands[slot], i, total)
+			row[i] = approxCount(bands, i, total)
 		}
-		hm.counts[p] = row
+		hm.counts[c] = row
 	}
 	return hm, true
 }

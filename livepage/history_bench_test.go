@@ -26,7 +26,7 @@ func capacityBytes(h *history) int {
 	n := cap(h.times)*8 + cap(h.dts)*8 + (cap(h.list)+cap(h.order)+cap(h.spare))*8 + cap(h.key)
 	for _, s := range h.list {
 		n += int(unsafe.Sizeof(*s)) + len(s.id) + cap(s.tags)*int(unsafe.Sizeof(metrics.Tag{}))
-		n += cap(s.vals)*4 + 3*cap(s.counts)*2 + cap(s.bands)*8
+		n += cap(s.vals)*4 + 3*cap(s.counts)*2 + cap(s.bands)*8 // pending is in the series
 	}
 	return n
 }

@@ -29,11 +29,14 @@ type series struct {
 	// counters and meters: the rate per second; gauges: the value.
 	vals []float32
 	// histograms and timers: the interval's count (see encodeCount) and
-	// quantiles (see encodeQuantile), three columns of one allocation; its
-	// heatmap bands (see packBands), and the octave of the first band, 0
-	// until the series had values.
+	// quantiles (see encodeQuantile), three columns of one allocation; the
+	// heatmap bands of each column of snapshots (see bandCounts), indexed
+	// by the column's number (see history.column) modulo their length; the
+	// counts of the newest column so far; and the octave of the first band,
+	// 0 until the series had values.
 	counts, p50, p99 []uint16
 	bands            []uint64
+	pending          bandCounts
 	bandBase         int
 }
 
@@ -43,8 +46,8 @@ func distribution(kind metrics.Kind) bool {
 }
 
 // newSeries returns the history of s, first in the snapshot seq, with
-// slots slots and no values.
-func newSeries(id string, s *metrics.Series, slots int, seq uint64) *series {
+// slots slots, columns heatmap columns and no values.
+func newSeries(id string, s *metrics.Series, slots, columns int, seq uint64) *series {
 	ser := &series{id: id, name: s.Name, tags: slices.Clone(s.Tags), kind: s.Kind, unit: s.Unit, firstSeq: seq}
 	if distribution(s.Kind) {
 		codes := make([]uint16, 3*slots)
@@ -52,7 +55,7 @@ func newSeries(id string, s *metrics.Series, slots int, seq uint64) *series {
 		for i := range ser.counts {
 			ser.counts[i] = countNull
 		}
-		ser.bands = make([]uint64, slots)
+		ser.bands = make([]uint64, columns)
 		return ser
 	}
 	ser.vals = make([]float32, slots)
@@ -68,8 +71,9 @@ func (ser *series) matches(s *metrics.Series) bool {
 	return ser.name == s.Name && ser.kind == s.Kind && slices.Equal(ser.tags, s.Tags)
 }
 
-// record puts s, from the snapshot seq taken at t (unix ms), in slot.
-func (ser *series) record(slot int, s *metrics.Series, seq uint64, t int64) {
+// record puts s, from the snapshot seq taken at t (unix ms), in slot and
+// in the heatmap column col, of which it is the first snapshot if first.
+func (ser *series) record(slot int, col column, s *metrics.Series, seq uint64, t int64) {
 	prevSeq := ser.lastSeq
 	ser.lastSeq = seq
 	switch {
@@ -87,24 +91,32 @@ func (ser *series) record(slot int, s *metrics.Series, seq uint64, t int64) {
 	case distribution(ser.kind):
 		sum := &s.Summary
 		ser.counts[slot] = encodeCount(sum.Count)
+		if col.first {
+			ser.pending, ser.bands[col.at] = bandCounts{}, 0
+		}
 		if sum.Count == 0 {
-			ser.p50[slot], ser.p99[slot], ser.bands[slot] = quantileNull, quantileNull, 0
+			ser.p50[slot], ser.p99[slot] = quantileNull, quantileNull
 			return
 		}
 		ser.p50[slot], ser.p99[slot] = encodeQuantile(sum.P50), encodeQuantile(sum.P99)
 		if ser.bandBase == 0 && len(sum.Buckets) > 0 {
 			ser.bandBase = placeBands(sum)
 		}
-		ser.bands[slot] = packBands(sum.Buckets, ser.bandBase)
+		ser.pending.add(sum.Buckets, ser.bandBase)
+		ser.bands[col.at] = ser.pending.pack()
 	default: // gauges
 		ser.vals[slot] = float32(s.Value)
 	}
 }
 
-// clear empties slot, for a snapshot without the series.
-func (ser *series) clear(slot int) {
+// clear empties slot, for a snapshot without the series, and starts the
+// heatmap column col empty if the snapshot is its first.
+func (ser *series) clear(slot int, col column) {
 	if ser.counts != nil {
-		ser.counts[slot], ser.p50[slot], ser.p99[slot], ser.bands[slot] = countNull, quantileNull, quantileNull, 0
+		ser.counts[slot], ser.p50[slot], ser.p99[slot] = countNull, quantileNull, quantileNull
+		if col.first {
+			ser.pending, ser.bands[col.at] = bandCounts{}, 0
+		}
 		return
 	}
 	ser.vals[slot] = float32(math.NaN())

@@ -594,8 +594,9 @@
   }
 
   // drawHeat draws the bands of e's heatmap under its chart, on the same
-  // time axis: one column per snapshot, covering the interval before it;
-  // one row per band that ever held a value, the lowest at the bottom.
+  // time axis: one column per few snapshots, covering their intervals
+  // (from its start to its time); one row per band that ever held a value,
+  // the lowest at the bottom.
   function drawHeat(e) {
     const c = e.heat;
     const h = e.heatData;
@@ -610,7 +611,7 @@
     const g = c.getContext('2d');
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, cw, HEAT_H);
-    if (!h || !h.times || !h.times.length || !h.bounds || !h.bounds.length) return;
+    if (!h || !h.times || !h.times.length || !h.starts || !h.bounds || !h.bounds.length) return;
     const left = u.bbox.left / dpr;
     const width = u.bbox.width / dpr;
     const xmin = u.scales.x.min;
@@ -635,7 +636,6 @@
     const rowH = (HEAT_H - 2) / rows;
     const lmax = Math.log1p(max);
     const x = (t) => left + ((t - xmin) / (xmax - xmin)) * width;
-    const step = st.interval;
     g.save();
     g.beginPath();
     g.rect(left, 0, width, HEAT_H);
@@ -644,7 +644,7 @@
       const row = h.counts[i];
       if (!row) continue;
       const x1 = x(h.times[i]);
-      const x0 = Math.min(x1 - 1, x(h.times[i] - step));
+      const x0 = Math.min(x1 - 1, x(h.starts[i]));
       for (let b = lo; b <= hi && b < row.length; b++) {
         const n = row[b];
         if (!(n > 0)) continue;
