@@ -383,7 +383,12 @@ func (c *compactor) batches(ctx context.Context, day time.Time) (ranges [][2]int
 	if err := c.pool.QueryRow(ctx, "SELECT pg_relation_size($1)", pointsPartition(c.n, day)).Scan(&size); err != nil {
 		return nil, 0, fmt.Errorf("size of %s: %w", pointsPartition(c.n, day), err)
 	}
-	k := max(1, min((size+c.batchBytes-1)/c.batchBytes, 1<<20))
+	return idRanges(max(1, min((size+c.batchBytes-1)/c.batchBytes, 1<<20))), size, nil
+}
+
+// idRanges splits the id space into k ranges [lo, hi] of equal width, in
+// order.
+func idRanges(k int64) (ranges [][2]int64) {
 	width := math.MaxUint64/uint64(k) + 1
 	ranges = make([][2]int64, k)
 	for i := range ranges {
@@ -395,7 +400,7 @@ func (c *compactor) batches(ctx context.Context, day time.Time) (ranges [][2]int
 		// Shift the unsigned ranges down to int64, keeping their order.
 		ranges[i] = [2]int64{int64(lo ^ 1<<63), int64(hi ^ 1<<63)}
 	}
-	return ranges, size, nil
+	return ranges
 }
 
 // compactBatch moves the rows of day of the series with ids in [lo, hi]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,16 +29,61 @@ import (
 // rows were written to the day meanwhile, the work is dropped and the day
 // compacted batch by batch instead. The temporary tables take about the
 // size of the partition on disk meanwhile.
+//
+// The server does most of the work (splitting the rows, sending them,
+// compressing the blocks), one core per connection, so the series are
+// split again into c.workers ranges of ids, each compacted so on a
+// connection of its own and published in a transaction of its own, one
+// after the other; a process dying in between leaves whole ranges done.
 
 // errDayWritten reports rows written to, or deleted from, a day while it
 // was read for a bulk compaction.
 var errDayWritten = errors.New("compact: the day's rows changed while they were read")
 
 // compactBulk compacts day's partition of vitals_points, of size bytes, in
-// bulk, in batches batches.
+// bulk, in batches batches, c.workers ranges of series at a time. If rows
+// were written to the day meanwhile, it returns errDayWritten once every
+// range is done or dropped.
 func (c *compactor) compactBulk(ctx context.Context, day time.Time, size int64, batches int) (CompactStats, error) {
+	k := max(1, min(c.workers, batches))
+	ranges := idRanges(int64(k))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu      sync.Mutex // guards st and first
+		publish sync.Mutex // held by the transaction that publishes a range
+		st      = CompactStats{Day: day}
+		first   error
+		wg      sync.WaitGroup
+	)
+	for _, r := range ranges {
+		wg.Go(func() {
+			rst, err := c.compactBulkRange(ctx, day, size/int64(k), (batches+k-1)/k, r[0], r[1], &publish)
+			mu.Lock()
+			defer mu.Unlock()
+			st.Series += rst.Series
+			st.Points += rst.Points
+			st.Batches += rst.Batches
+			// Another error wins over errDayWritten, which falls back.
+			if err != nil && (first == nil || errors.Is(first, errDayWritten)) {
+				first = err
+			}
+			if err != nil && !errors.Is(err, errDayWritten) {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	return st, first
+}
+
+// compactBulkRange compacts in bulk the rows of day's partition of
+// vitals_points, of about size bytes, of the series with ids in [lo, hi],
+// in batches batches, publishing them while holding publish.
+func (c *compactor) compactBulkRange(ctx context.Context, day time.Time, size int64, batches int, lo, hi int64,
+	publish *sync.Mutex) (CompactStats, error) {
 	st := CompactStats{Day: day}
-	batches = min(batches, 4096)
+	batches = max(1, min(batches, 4096))
 	// Statements over the whole partition get c.timeout per 256 MB.
 	long := c.timeout * time.Duration(1+size/(256<<20))
 	conn, err := pgx.ConnectConfig(ctx, c.pool.Config().ConnConfig)
@@ -63,7 +109,8 @@ func (c *compactor) compactBulk(ctx context.Context, day time.Time, size int64, 
 	part := pointsPartition(c.n, day)
 	cols := strings.Join(pointColumnNames, ", ")
 	sctx, cancel := context.WithTimeout(ctx, long)
-	tag, err := conn.Exec(sctx, "INSERT INTO "+split+" SELECT "+cols+" FROM "+part+" WHERE "+representableSQL)
+	tag, err := conn.Exec(sctx, "INSERT INTO "+split+" SELECT "+cols+" FROM "+part+
+		" WHERE series_id BETWEEN $1 AND $2 AND "+representableSQL, lo, hi)
 	cancel()
 	if err != nil {
 		return st, fmt.Errorf("read the partition: %w", err)
@@ -89,6 +136,8 @@ func (c *compactor) compactBulk(ctx context.Context, day time.Time, size int64, 
 	if st.Points != copied {
 		return st, fmt.Errorf("compact: %d rows copied, %d read back", copied, st.Points)
 	}
+	publish.Lock()
+	defer publish.Unlock()
 	pctx, cancel := context.WithTimeout(ctx, long)
 	defer cancel()
 	err = pgx.BeginFunc(pctx, conn, func(tx pgx.Tx) error {
@@ -103,7 +152,8 @@ func (c *compactor) compactBulk(ctx context.Context, day time.Time, size int64, 
 			return err
 		}
 		var rows, all int
-		if err := tx.QueryRow(pctx, "SELECT count(*) FILTER (WHERE "+representableSQL+"), count(*) FROM "+part).
+		if err := tx.QueryRow(pctx, "SELECT count(*) FILTER (WHERE "+representableSQL+"), count(*) FROM "+part+
+			" WHERE series_id BETWEEN $1 AND $2", lo, hi).
 			Scan(&rows, &all); err != nil {
 			return err
 		}
@@ -114,13 +164,17 @@ func (c *compactor) compactBulk(ctx context.Context, day time.Time, size int64, 
 		stmts := []string{
 			"DELETE FROM " + blocks + " WHERE series_id IN (SELECT series_id FROM " + staging + ")",
 			"INSERT INTO " + blocks + " SELECT * FROM " + staging,
-			"DELETE FROM " + part,
+			"DELETE FROM " + part + " WHERE series_id BETWEEN $1 AND $2",
 		}
 		if all != rows {
-			stmts[2] += " WHERE " + representableSQL
+			stmts[2] += " AND " + representableSQL
 		}
-		for _, stmt := range stmts {
-			if _, err := tx.Exec(pctx, stmt); err != nil {
+		for i, stmt := range stmts {
+			var args []any
+			if i == 2 {
+				args = []any{lo, hi}
+			}
+			if _, err := tx.Exec(pctx, stmt, args...); err != nil {
 				return err
 			}
 		}
