@@ -207,9 +207,13 @@ func TestCompareReleases(t *testing.T) {
 	// practice (time.Sleep rounds up to the timer's resolution). The
 	// bounds are wide: 10 s at 1 s flushes records about 800 values a
 	// queue in v1, 400 in v2; the relative standard error of a median of
-	// n exponential values is 1.44/sqrt(n).
-	if rel < 50 || rel > 180 || effect < 50 || effect > 180 || p > 0.001 || p50[6] != "worse !!" {
-		t.Errorf("p50 row %q: want +50%%..+180%% (latency 10ms -> 20ms), p-value below 0.001, worse", p50)
+	// n exponential values is 1.44/sqrt(n). The p-value is held to the
+	// verdict's own threshold, 0.01: on a loaded machine the after side
+	// records fewer values and a few of its per-interval medians can fall
+	// among the before side's (0.0014 was seen in CI; 1.1e-05 when the
+	// eleven and eleven intervals do not overlap at all).
+	if rel < 50 || rel > 180 || effect < 50 || effect > 180 || p > 0.01 || p50[6] != "worse !!" {
+		t.Errorf("p50 row %q: want +50%%..+180%% (latency 10ms -> 20ms), p-value at most 0.01, worse", p50)
 	}
 	for _, want := range []string{"before  release v1", "after   release v2", "count", "rate", "p999", "max", "p-value", "effect", "exits with status 3"} {
 		if !strings.Contains(out, want) {
