@@ -24,9 +24,10 @@ func sortPoints(pts []blockPoint) []blockPoint {
 }
 
 // encodeBlock returns the values of a row of vitals_blocks, in the order
-// of blockColumns, holding the points of series id in the UTC day that
-// starts at start (microseconds since pgEpoch). pts must be sorted by time
-// without repeats, all within the day, and not empty.
+// of blockColumns, holding the points of series id from start
+// (microseconds since pgEpoch: the UTC hour or day where the block
+// begins). pts must be sorted by time without repeats, none before start,
+// all within start's UTC day, and not empty.
 //
 // What compresses is encoded so: the times as runs of a common step; total
 // as differences from the previous point's (counters grow slowly); mean

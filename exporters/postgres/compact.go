@@ -18,10 +18,15 @@ import (
 	"github.com/vitals-go/vitals/internal/pgschema"
 )
 
-// Compaction. Once a UTC day has been closed for Config.CompactAfter, the
+// Compaction. Ten minutes after a UTC hour ends (hourGrace), the
 // maintenance moves its rows of vitals_points into vitals_blocks, one row
-// per series (see encodeBlock), and the view vitals_points_all shows both
-// as one table, so that readers see every point exactly once throughout.
+// per series (see encodeBlock); once the UTC day has been closed for
+// Config.CompactAfter, it merges the day's blocks and late rows into one
+// row per series, which takes fewer bytes (see window). The view
+// vitals_points_all shows rows and blocks as one table, so that readers
+// see every point exactly once throughout. Spreading the work over the
+// day's hours keeps each run short: moving rows is most of the cost
+// (reading them scattered over the partition), merging blocks the rest.
 //
 // One process at a time compacts a schema: it holds the schema's
 // compaction lock (compactLockKey, a session-level advisory lock on a
@@ -29,25 +34,28 @@ import (
 // drops with its process), which the maintenance only tries for, so that
 // a fleet of exporters does not queue for it; Exporter.Compact waits.
 //
-// A day is compacted in batches, compactWorkers at a time: the series
+// A window is compacted in batches, compactWorkers at a time: the series
 // whose ids fall in one range of the id space, sized so that a batch holds
 // about batchBytes of rows. Each batch is one transaction, holding the
 // schema's advisory lock (lockKey) shared, so that DDL, which takes it
 // exclusive, never drops a partition under it: it DELETEs the batch's rows
-// from the day's partition, RETURNING them; reads and deletes those
-// series' blocks of the day, if an earlier run wrote any (late points are
-// merged into them); and COPYs the new blocks in. So a process that dies
+// of the window from the day's partition, RETURNING them; reads and
+// deletes those series' blocks that overlap the window, if an earlier run
+// wrote any (late points are merged into them); and COPYs the new blocks
+// in. So a process that dies
 // mid-batch leaves the batch as it was (the transaction rolls back), and
 // one that dies between batches leaves whole batches done. Two processes
 // compacting the same series at once (which the compaction lock prevents)
 // would still store each point once: the second DELETE waits for the
 // first's row locks and then finds the rows gone, and two new blocks of a
 // series would collide on the primary key.
-// Points written to a compacted day later (late or retried) go to
+// Points written to a compacted hour or day later (late or retried) go to
 // vitals_points as always, are seen through the view meanwhile, and are
 // merged into their block by the next run; a point at the time of one
-// already in the block replaces it. Once a day is compacted its partition
-// is vacuumed, which returns its space at once.
+// already in the block replaces it. Once a window is compacted the
+// partition is vacuumed, which returns its space at once (to the
+// filesystem once the whole day's rows are gone, else for the rows to
+// come).
 
 // compactBatchBytes is the default size of the rows a batch moves, which
 // bounds the memory of a batch.
@@ -102,11 +110,66 @@ type CompactStats struct {
 	Duration time.Duration
 }
 
+// A window is the span of one UTC day whose rows of vitals_points a
+// compaction moves into blocks: an hour, as soon as it has closed (see
+// hourGrace), or the whole day, once it has closed for CompactAfter. The
+// rows of a window become one block per series, merged with every block of
+// the series that holds points in the window (blocks overlapping it): an
+// hour's rows make an hour's block (with its late points, once the hour
+// was compacted); a day's rows and blocks make one block of the whole day,
+// which stores its points in fewer bytes than 24 of an hour (15% fewer
+// for histograms and timers, a third fewer for counters: TestCompactionFigures).
+type window struct {
+	day, from, to time.Time // day: the UTC day's midnight; [from, to) within it
+}
+
+// dayWindow returns the window of the whole UTC day that holds day.
+func dayWindow(day time.Time) window {
+	day = dayOf(day)
+	return window{day: day, from: day, to: day.AddDate(0, 0, 1)}
+}
+
+// hourWindow returns the window of the UTC hour that holds t.
+func hourWindow(t time.Time) window {
+	from := t.UTC().Truncate(time.Hour)
+	return window{day: dayOf(t), from: from, to: from.Add(time.Hour)}
+}
+
+// whole reports whether w is a whole day.
+func (w window) whole() bool { return w.from.Equal(w.day) && w.to.Equal(w.day.AddDate(0, 0, 1)) }
+
+// String returns the day, or the day and hour.
+func (w window) String() string {
+	if w.whole() {
+		return w.day.Format(time.DateOnly)
+	}
+	return w.from.Format("2006-01-02 15h")
+}
+
+// hourGrace is how long after the end of an hour the maintenance compacts
+// its rows into blocks: points written later (retried, replayed from a
+// spool) are merged into the hour's block by a later run.
+const hourGrace = 10 * time.Minute
+
+// blockLastTSSQL is the time of the last point of the block b: the end of
+// its last run of times.
+const blockLastTSSQL = "b.block_start + (b.ts_run_start[cardinality(b.ts_run_start)] + " +
+	"(b.ts_run_len[cardinality(b.ts_run_len)] - 1) * b.ts_step) * interval '1 microsecond'"
+
+// overlapSQL selects the blocks b of the window's day that hold points in
+// the window, given as parameters: the day's midnight, the window's end
+// and its start.
+func overlapSQL(day, to, from string) string {
+	return "b.block_start >= " + day + " AND b.block_start < " + to + " AND " + blockLastTSSQL + " >= " + from
+}
+
 // Compact compacts day's points now, whatever their age (the UTC day that
 // holds day): every row of its partition of vitals_points moves into
-// vitals_blocks, merged with the blocks of earlier runs. The maintenance
-// does the same for each day Config.CompactAfter after its end; Compact is
-// for tools and benchmarks. Points written to day afterwards are merged by
+// vitals_blocks, merged with the blocks of earlier runs into one block per
+// series. The maintenance does the same for each day Config.CompactAfter
+// after its end (and moves each hour's rows into blocks of the hour
+// meanwhile, 10 minutes after it ends); Compact is for tools and
+// benchmarks. Points written to day afterwards are merged by
 // a later run. Each batch of series is bounded by Config.Timeout within
 // ctx; a failure leaves the batches done so far done, and the day correct
 // (see vitals_points_all).
@@ -116,7 +179,7 @@ func (e *Exporter) Compact(ctx context.Context, day time.Time) (CompactStats, er
 	}
 	c := e.compactor()
 	c.wait = true
-	st, err := c.compactDay(ctx, dayOf(day))
+	st, err := c.compact(ctx, dayWindow(day))
 	if err != nil {
 		return st, fmt.Errorf("postgres: compact %s: %w", dayOf(day).Format(time.DateOnly), err)
 	}
@@ -153,11 +216,17 @@ func (e *Exporter) startCompaction(ctx context.Context) <-chan struct{} {
 }
 
 // run compacts, oldest first, every day that ended c.after before now,
-// is within the retention and has rows in its partition of vitals_points,
-// unless another process holds the compaction lock.
+// is within the retention and has rows in its partition of vitals_points
+// or blocks of hours, then every hour of the later days that ended
+// hourGrace before now and has rows, unless another process holds the
+// compaction lock.
 func (c *compactor) run(ctx context.Context, now time.Time) error {
 	days, bloated, err := c.dueDays(ctx, now)
-	if err != nil || len(days)+len(bloated) == 0 {
+	if err != nil {
+		return err
+	}
+	hours, err := c.dueHours(ctx, now)
+	if err != nil || len(days)+len(bloated)+len(hours) == 0 {
 		return err
 	}
 	unlock, err := c.lock(ctx)
@@ -168,14 +237,18 @@ func (c *compactor) run(ctx context.Context, now time.Time) error {
 	for _, day := range bloated {
 		c.reindex(ctx, day)
 	}
-	for _, day := range days {
-		st, err := c.compactDayLocked(ctx, day)
+	for _, w := range slices.Concat(days, hours) {
+		st, err := c.compactLocked(ctx, w)
 		if err != nil {
-			return fmt.Errorf("compact %s: %w", day.Format(time.DateOnly), err)
+			return fmt.Errorf("compact %s: %w", w, err)
 		}
-		if st.Points > 0 {
-			c.log.Info("postgres: compacted a day into blocks", "schema", c.n.Schema,
-				"day", day.Format(time.DateOnly), "series", st.Series, "points", st.Points,
+		what := "an hour"
+		if w.whole() {
+			what = "a day"
+		}
+		if st.Series > 0 {
+			c.log.Info("postgres: compacted "+what+" into blocks", "schema", c.n.Schema,
+				"window", w.String(), "series", st.Series, "points", st.Points,
 				"duration", st.Duration.Round(time.Millisecond))
 		}
 	}
@@ -184,8 +257,9 @@ func (c *compactor) run(ctx context.Context, now time.Time) error {
 
 // dueDays lists the days to compact at now, oldest first, and the
 // compacted days whose emptied partition keeps a bloated index (see
-// reindex: the rebuild failed after their compaction).
-func (c *compactor) dueDays(ctx context.Context, now time.Time) (due, bloated []time.Time, err error) {
+// reindex: the rebuild failed after their compaction). A day is due when
+// it has rows in vitals_points or blocks of its hours.
+func (c *compactor) dueDays(ctx context.Context, now time.Time) (due []window, bloated []time.Time, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	days, err := partitionDays(ctx, c.pool, c.n)
@@ -199,18 +273,54 @@ func (c *compactor) dueDays(ctx context.Context, now time.Time) (due, bloated []
 		}
 		part := pointsPartition(c.n, day)
 		var rows, bloat bool
-		err := c.pool.QueryRow(ctx, "SELECT EXISTS (SELECT FROM "+part+"), "+bloatedSQL, part).Scan(&rows, &bloat)
+		err := c.pool.QueryRow(ctx, "SELECT EXISTS (SELECT FROM "+part+") OR EXISTS (SELECT FROM "+c.n.Blocks+
+			" WHERE block_start > $2 AND block_start < $3), "+bloatedSQL, part, day, day.AddDate(0, 0, 1)).Scan(&rows, &bloat)
 		if err != nil {
 			return nil, nil, fmt.Errorf("look into %s: %w", part, err)
 		}
 		switch {
 		case rows:
-			due = append(due, day)
+			due = append(due, dayWindow(day))
 		case bloat:
 			bloated = append(bloated, day)
 		}
 	}
 	return due, bloated, nil
+}
+
+// dueHours lists, oldest first, the hours to compact at now: those that
+// ended hourGrace before now and have rows in vitals_points, of the days
+// within the retention that are not due whole (dueDays). It reads each
+// such day's partition once; the hourly compaction keeps them small.
+func (c *compactor) dueHours(ctx context.Context, now time.Time) ([]window, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	days, err := partitionDays(ctx, c.pool, c.n)
+	if err != nil {
+		return nil, fmt.Errorf("list partitions: %w", err)
+	}
+	slices.SortFunc(days, func(a, b time.Time) int { return a.Compare(b) })
+	cutoff := now.Add(-hourGrace).UTC().Truncate(time.Hour)
+	var due []window
+	for _, day := range days {
+		if !day.AddDate(0, 0, 1).Add(c.after).After(now) || c.parts.expired(day, now) || !day.Before(cutoff) {
+			continue
+		}
+		part := pointsPartition(c.n, day)
+		rows, err := c.pool.Query(ctx, "SELECT DISTINCT date_trunc('hour', ts, 'UTC') FROM "+part+
+			" WHERE ts < $1 ORDER BY 1", cutoff)
+		if err != nil {
+			return nil, fmt.Errorf("look into %s: %w", part, err)
+		}
+		hours, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+		if err != nil {
+			return nil, fmt.Errorf("look into %s: %w", part, err)
+		}
+		for _, h := range hours {
+			due = append(due, hourWindow(h))
+		}
+	}
+	return due, nil
 }
 
 // bloatedSQL is true when the partition $1 has no heap left (its rows
@@ -288,25 +398,26 @@ func (c *compactor) lock(ctx context.Context) (unlock func(), err error) {
 	return release, nil
 }
 
-// compactDay compacts day under the compaction lock.
-func (c *compactor) compactDay(ctx context.Context, day time.Time) (CompactStats, error) {
+// compact compacts the window w under the compaction lock.
+func (c *compactor) compact(ctx context.Context, w window) (CompactStats, error) {
 	unlock, err := c.lock(ctx)
 	if err != nil || unlock == nil {
-		return CompactStats{Day: day}, err
+		return CompactStats{Day: w.day}, err
 	}
 	defer unlock()
-	return c.compactDayLocked(ctx, day)
+	return c.compactLocked(ctx, w)
 }
 
-// compactDayLocked moves the rows of day's partition of vitals_points
-// into blocks, in bulk if the partition holds c.bulkBytes or more (see
-// compact_bulk.go), else (or if rows are written meanwhile) batch by
-// batch, then vacuums the partition. The caller holds the compaction lock;
-// if another process compacts the same day at once regardless, every
-// point still ends up in one block (see compactBatch; a bulk compaction
-// sees the rows change and falls back).
-func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (CompactStats, error) {
+// compactLocked moves the rows of the window w of its day's partition of
+// vitals_points into blocks, in bulk if the partition holds c.bulkBytes
+// or more (see compact_bulk.go), else (or if rows are written meanwhile)
+// batch by batch, then vacuums the partition. The caller holds the
+// compaction lock; if another process compacts the same window at once
+// regardless, every point still ends up in one block (see compactBatch; a
+// bulk compaction sees the rows change and falls back).
+func (c *compactor) compactLocked(ctx context.Context, w window) (CompactStats, error) {
 	began := time.Now()
+	day := w.day
 	st := CompactStats{Day: day}
 	bctx, cancel := context.WithTimeout(ctx, c.timeout)
 	ranges, size, err := c.batches(bctx, day)
@@ -318,7 +429,7 @@ func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (Compac
 		return st, err
 	}
 	if size >= c.bulkBytes {
-		st, err := c.compactBulk(ctx, day, size, len(ranges))
+		st, err := c.compactBulk(ctx, w, size, len(ranges))
 		if err == nil {
 			c.vacuum(ctx, day, size)
 			st.Duration = time.Since(began)
@@ -327,8 +438,8 @@ func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (Compac
 		if !errors.Is(err, errDayWritten) {
 			return st, err
 		}
-		c.log.Info("postgres: rows were written to the day while it was compacted in bulk; compacting it batch by batch",
-			"schema", c.n.Schema, "day", day.Format(time.DateOnly))
+		c.log.Info("postgres: rows were written to the window while it was compacted in bulk; compacting it batch by batch",
+			"schema", c.n.Schema, "window", w.String())
 	}
 	// c.workers batches at a time, each on a connection of its own.
 	ctx, cancel = context.WithCancel(ctx)
@@ -349,7 +460,7 @@ func (c *compactor) compactDayLocked(ctx context.Context, day time.Time) (Compac
 				if i >= len(ranges) || ctx.Err() != nil {
 					return
 				}
-				series, points, err := c.compactBatch(ctx, day, ranges[i][0], ranges[i][1])
+				series, points, err := c.compactBatch(ctx, w, ranges[i][0], ranges[i][1])
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err
@@ -403,10 +514,11 @@ func idRanges(k int64) (ranges [][2]int64) {
 	return ranges
 }
 
-// compactBatch moves the rows of day of the series with ids in [lo, hi]
-// into their blocks, in one transaction, and returns the number of blocks
-// written and of rows moved.
-func (c *compactor) compactBatch(ctx context.Context, day time.Time, lo, hi int64) (series, points int, err error) {
+// compactBatch moves the rows of the window w of the series with ids in
+// [lo, hi] into their blocks, in one transaction, and returns the number
+// of blocks written and of rows moved.
+func (c *compactor) compactBatch(ctx context.Context, w window, lo, hi int64) (series, points int, err error) {
+	day := w.day
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	err = pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
@@ -415,13 +527,14 @@ func (c *compactor) compactBatch(ctx context.Context, day time.Time, lo, hi int6
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", lockKey(c.n.Schema)); err != nil {
 			return fmt.Errorf("advisory lock: %w", err)
 		}
-		ids, blocks, n, err := c.collect(ctx, tx, day, "DELETE FROM "+pointsPartition(c.n, day)+
-			" WHERE series_id BETWEEN $1 AND $2 AND "+representableSQL+
-			" RETURNING "+strings.Join(pointColumnNames, ", "), lo, hi)
+		ids, blocks, n, err := c.collect(ctx, tx, w, "DELETE FROM "+pointsPartition(c.n, day)+
+			" WHERE series_id BETWEEN $1 AND $2 AND ts >= $3 AND ts < $4 AND "+representableSQL+
+			" RETURNING "+strings.Join(pointColumnNames, ", "), lo, hi, w.from, w.to)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "DELETE FROM "+blocksPartition(c.n, day)+" WHERE series_id = ANY($1)", ids); err != nil {
+		if _, err := tx.Exec(ctx, "DELETE FROM "+blocksPartition(c.n, day)+" AS b WHERE b.series_id = ANY($1) AND "+
+			overlapSQL("$2", "$3", "$4"), ids, day, w.to, w.from); err != nil {
 			return err
 		}
 		table := pgx.Identifier{c.n.Schema, blocksPartitionPrefix + day.Format("20060102")}
@@ -445,12 +558,13 @@ type dbtx interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// collect reads the rows that query (with args) returns,
-// and the points of those series' blocks of day, written by earlier runs,
-// which follow the rows and are replaced by those at the same time. It
-// returns the series (in id order), a new block for each, and the number
-// of rows read.
-func (c *compactor) collect(ctx context.Context, q dbtx, day time.Time, query string, args ...any) (
+// collect reads the rows that query (with args) returns, which are in
+// the window w, and the points of those series' blocks that overlap w,
+// written by earlier runs, which follow the rows and are replaced by
+// those at the same time. It returns the series (in id order), a new
+// block for each, which starts where the earliest of these starts (or
+// the window), and the number of rows read.
+func (c *compactor) collect(ctx context.Context, q dbtx, w window, query string, args ...any) (
 	ids []int64, blocks [][]any, rows int, err error) {
 	points := map[int64][]blockPoint{}
 	r, err := q.Query(ctx, query, args...)
@@ -468,17 +582,36 @@ func (c *compactor) collect(ctx context.Context, q dbtx, day time.Time, query st
 		return nil, nil, 0, nil
 	}
 	slices.Sort(ids)
-	r, err = q.Query(ctx, blockPointsSQL(c.n, "b.series_id = ANY($1) AND b.block_start = $2"), ids, day)
+	overlap := "b.series_id = ANY($1) AND " + overlapSQL("$2", "$3", "$4")
+	args = []any{ids, w.day, w.to, w.from}
+	starts := map[int64]time.Time{}
+	r, err = q.Query(ctx, "SELECT b.series_id, min(b.block_start) FROM "+c.n.Blocks+" AS b WHERE "+overlap+" GROUP BY 1", args...)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	if err := readPoints(r, points); err != nil {
-		return nil, nil, 0, fmt.Errorf("read the blocks: %w", err)
+	var (
+		id    int64
+		start time.Time
+	)
+	if _, err := pgx.ForEachRow(r, []any{&id, &start}, func() error { starts[id] = start; return nil }); err != nil {
+		return nil, nil, 0, fmt.Errorf("find the blocks: %w", err)
 	}
-	start := pgMicros(day)
+	if len(starts) > 0 {
+		r, err = q.Query(ctx, blockPointsSQL(c.n, overlap), args...)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		if err := readPoints(r, points); err != nil {
+			return nil, nil, 0, fmt.Errorf("read the blocks: %w", err)
+		}
+	}
 	blocks = make([][]any, len(ids))
 	for i, id := range ids {
-		blocks[i] = encodeBlock(id, start, sortPoints(points[id]))
+		start := w.from
+		if s, ok := starts[id]; ok && s.Before(start) {
+			start = s
+		}
+		blocks[i] = encodeBlock(id, pgMicros(start), sortPoints(points[id]))
 	}
 	return ids, blocks, rows, nil
 }

@@ -20,15 +20,17 @@ import (
 // compaction reads the partition once, in order, into a temporary table
 // partitioned by hash of series_id, one partition per batch (a batch is
 // then read in order too); builds the blocks of each batch into another
-// temporary table; and publishes them in one transaction, which checks
-// that no row was written to the day meanwhile (writers of the day wait
-// from there on), replaces the day's blocks of those series and deletes
-// the rows in one pass. Readers see the rows until that transaction
-// commits, the blocks after. A process dying before the commit leaves
-// everything as it was: its temporary tables go with its connection. If
-// rows were written to the day meanwhile, the work is dropped and the day
-// compacted batch by batch instead. The temporary tables take about the
-// size of the partition on disk meanwhile.
+// temporary table; and publishes them in one transaction, which deletes
+// the rows in one pass, checking that it deletes as many as it read (no
+// row was written to the window meanwhile), and replaces the blocks of
+// those series that overlap the window. Writers never wait for it (a row
+// they commit after the deletion began stays for the next run). Readers
+// see the rows until that transaction commits, the blocks after. A
+// process dying before the commit leaves everything as it was: its
+// temporary tables go with its connection. If rows were written to the
+// window meanwhile, the work is dropped and the window compacted batch by
+// batch instead. The temporary tables take about the size of the window's
+// rows on disk meanwhile.
 //
 // The server does most of the work (splitting the rows, sending them,
 // compressing the blocks), one core per connection, so the series are
@@ -36,15 +38,17 @@ import (
 // connection of its own and published in a transaction of its own, one
 // after the other; a process dying in between leaves whole ranges done.
 
-// errDayWritten reports rows written to, or deleted from, a day while it
-// was read for a bulk compaction.
-var errDayWritten = errors.New("compact: the day's rows changed while they were read")
+// errDayWritten reports rows written to, or deleted from, a window while
+// it was read for a bulk compaction.
+var errDayWritten = errors.New("compact: the window's rows changed while they were read")
 
-// compactBulk compacts day's partition of vitals_points, of size bytes, in
-// bulk, in batches batches, c.workers ranges of series at a time. If rows
-// were written to the day meanwhile, it returns errDayWritten once every
-// range is done or dropped.
-func (c *compactor) compactBulk(ctx context.Context, day time.Time, size int64, batches int) (CompactStats, error) {
+// compactBulk compacts the window w of its day's partition of
+// vitals_points, of size bytes, in bulk, in batches batches, c.workers
+// ranges of series at a time. If rows were written to the window
+// meanwhile, it returns errDayWritten once every range is done or
+// dropped.
+func (c *compactor) compactBulk(ctx context.Context, w window, size int64, batches int) (CompactStats, error) {
+	day := w.day
 	k := max(1, min(c.workers, batches))
 	ranges := idRanges(int64(k))
 	ctx, cancel := context.WithCancel(ctx)
@@ -58,7 +62,7 @@ func (c *compactor) compactBulk(ctx context.Context, day time.Time, size int64, 
 	)
 	for _, r := range ranges {
 		wg.Go(func() {
-			rst, err := c.compactBulkRange(ctx, day, size/int64(k), (batches+k-1)/k, r[0], r[1], &publish)
+			rst, err := c.compactBulkRange(ctx, w, size/int64(k), (batches+k-1)/k, r[0], r[1], &publish)
 			mu.Lock()
 			defer mu.Unlock()
 			st.Series += rst.Series
@@ -77,11 +81,12 @@ func (c *compactor) compactBulk(ctx context.Context, day time.Time, size int64, 
 	return st, first
 }
 
-// compactBulkRange compacts in bulk the rows of day's partition of
-// vitals_points, of about size bytes, of the series with ids in [lo, hi],
-// in batches batches, publishing them while holding publish.
-func (c *compactor) compactBulkRange(ctx context.Context, day time.Time, size int64, batches int, lo, hi int64,
+// compactBulkRange compacts in bulk the rows of the window w of its day's
+// partition of vitals_points, of about size bytes, of the series with ids
+// in [lo, hi], in batches batches, publishing them while holding publish.
+func (c *compactor) compactBulkRange(ctx context.Context, w window, size int64, batches int, lo, hi int64,
 	publish *sync.Mutex) (CompactStats, error) {
+	day := w.day
 	st := CompactStats{Day: day}
 	batches = max(1, min(batches, 4096))
 	// Statements over the whole partition get c.timeout per 256 MB.
@@ -109,8 +114,8 @@ func (c *compactor) compactBulkRange(ctx context.Context, day time.Time, size in
 	part := pointsPartition(c.n, day)
 	cols := strings.Join(pointColumnNames, ", ")
 	sctx, cancel := context.WithTimeout(ctx, long)
-	tag, err := conn.Exec(sctx, "INSERT INTO "+split+" SELECT "+cols+" FROM "+part+
-		" WHERE series_id BETWEEN $1 AND $2 AND "+representableSQL, lo, hi)
+	inRange := "series_id BETWEEN $1 AND $2 AND ts >= $3 AND ts < $4 AND " + representableSQL
+	tag, err := conn.Exec(sctx, "INSERT INTO "+split+" SELECT "+cols+" FROM "+part+" WHERE "+inRange, lo, hi, w.from, w.to)
 	cancel()
 	if err != nil {
 		return st, fmt.Errorf("read the partition: %w", err)
@@ -118,7 +123,7 @@ func (c *compactor) compactBulkRange(ctx context.Context, day time.Time, size in
 	copied := int(tag.RowsAffected())
 	for i := range batches {
 		bctx, cancel := context.WithTimeout(ctx, c.timeout)
-		ids, blocks, n, err := c.collect(bctx, conn, day, "SELECT "+cols+" FROM "+split+"_"+strconv.Itoa(i))
+		ids, blocks, n, err := c.collect(bctx, conn, w, "SELECT "+cols+" FROM "+split+"_"+strconv.Itoa(i))
 		if err == nil && len(ids) > 0 {
 			_, err = conn.CopyFrom(bctx, pgx.Identifier{staging}, blockColumnNames(), pgx.CopyFromRows(blocks))
 		}
@@ -144,39 +149,23 @@ func (c *compactor) compactBulkRange(ctx context.Context, day time.Time, size in
 		if _, err := tx.Exec(pctx, "SELECT pg_advisory_xact_lock_shared($1)", lockKey(c.n.Schema)); err != nil {
 			return fmt.Errorf("advisory lock: %w", err)
 		}
-		// Writers of the day wait from here on; readers do not.
-		if _, err := tx.Exec(pctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", c.timeout.Milliseconds())); err != nil {
+		// The rows read, and those committed since: more than were read
+		// means that some were written meanwhile (a retried point
+		// replaces its row, which is deleted in its stead).
+		tag, err := tx.Exec(pctx, "DELETE FROM "+part+" WHERE "+inRange, lo, hi, w.from, w.to)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(pctx, "LOCK TABLE "+part+" IN SHARE MODE"); err != nil {
-			return err
-		}
-		var rows, all int
-		if err := tx.QueryRow(pctx, "SELECT count(*) FILTER (WHERE "+representableSQL+"), count(*) FROM "+part+
-			" WHERE series_id BETWEEN $1 AND $2", lo, hi).
-			Scan(&rows, &all); err != nil {
-			return err
-		}
-		if rows != copied {
+		if int(tag.RowsAffected()) != copied {
 			return errDayWritten
 		}
 		blocks := blocksPartition(c.n, day)
-		stmts := []string{
-			"DELETE FROM " + blocks + " WHERE series_id IN (SELECT series_id FROM " + staging + ")",
-			"INSERT INTO " + blocks + " SELECT * FROM " + staging,
-			"DELETE FROM " + part + " WHERE series_id BETWEEN $1 AND $2",
+		if _, err := tx.Exec(pctx, "DELETE FROM "+blocks+" AS b WHERE b.series_id IN (SELECT series_id FROM "+staging+") AND "+
+			overlapSQL("$1", "$2", "$3"), day, w.to, w.from); err != nil {
+			return err
 		}
-		if all != rows {
-			stmts[2] += " AND " + representableSQL
-		}
-		for i, stmt := range stmts {
-			var args []any
-			if i == 2 {
-				args = []any{lo, hi}
-			}
-			if _, err := tx.Exec(pctx, stmt, args...); err != nil {
-				return err
-			}
+		if _, err := tx.Exec(pctx, "INSERT INTO "+blocks+" SELECT * FROM "+staging); err != nil {
+			return err
 		}
 		if c.afterMove != nil {
 			c.afterMove()

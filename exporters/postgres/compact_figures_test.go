@@ -184,7 +184,7 @@ func printFigures(t *testing.T, c *compactor, mix string, day time.Time) {
 	}
 	readDay() // warm the cache
 	rawRead := readDay()
-	st, err := c.compactDay(ctx, day)
+	st, err := c.compact(ctx, dayWindow(day))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,6 +221,24 @@ func printFigures(t *testing.T, c *compactor, mix string, day time.Time) {
 // a schema of its own until it holds series series (the rows of each hour
 // together, as the exporters write them), and returns that schema.
 func copyDay(t *testing.T, url, src string, day time.Time, series int) string {
+	c := scaleSchema(t, url, day)
+	copies := (series + 199) / 200
+	began := time.Now()
+	for h := range 24 {
+		from := day.Add(time.Duration(h) * time.Hour)
+		copyRows(t, c, src, day, from, from.Add(time.Hour), copies)
+	}
+	if _, err := c.pool.Exec(context.Background(), "VACUUM ANALYZE "+pointsPartition(c.n, day)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("scale: %d series (%d copies of the soak mix's 200), a day written in %v",
+		copies*200, copies, time.Since(began).Round(time.Second))
+	return c.n.Schema
+}
+
+// scaleSchema creates a schema, dropped at cleanup, with a partition for
+// day, and returns a compactor of it (figuresCompactor).
+func scaleSchema(t *testing.T, url string, day time.Time) *compactor {
 	ctx := context.Background()
 	dst := fmt.Sprintf("figures_scale_%d", time.Now().UnixNano())
 	dropSchemaAtCleanup(t, url, dst)
@@ -236,26 +254,21 @@ func copyDay(t *testing.T, url, src string, day time.Time, series int) string {
 	if err := e.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c := figuresCompactor(t, url, dst)
-	copies := (series + 199) / 200
-	began := time.Now()
-	for h := range 24 {
-		from := day.Add(time.Duration(h) * time.Hour)
-		if _, err := c.pool.Exec(ctx, "INSERT INTO "+pointsPartition(c.n, day)+
-			" SELECT p.series_id # (k::bigint << 48), p.ts, p.total, p.count, p.sum, p.min, p.max, p.value,"+
-			" p.mean, p.stddev, p.p50, p.p75, p.p95, p.p99, p.p999, p.rate1, p.rate5, p.rate15, p.rate_mean,"+
-			" p.bucket_idx, p.bucket_cnt FROM "+pgschema.NewNames(src).Points+" AS p, generate_series(0, $3 - 1) AS k"+
-			" WHERE p.ts >= $1 AND p.ts < $2 ORDER BY p.ts, k",
-			from, from.Add(time.Hour), copies); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := c.pool.Exec(ctx, "VACUUM ANALYZE "+pointsPartition(c.n, day)); err != nil {
+	return figuresCompactor(t, url, dst)
+}
+
+// copyRows copies the rows of [from, to) of the schema src into day's
+// partition of vitals_points of c's schema, copies times, under new ids,
+// in the order of their times.
+func copyRows(t *testing.T, c *compactor, src string, day, from, to time.Time, copies int) {
+	if _, err := c.pool.Exec(context.Background(), "INSERT INTO "+pointsPartition(c.n, day)+
+		" SELECT p.series_id # (k::bigint << 48), p.ts, p.total, p.count, p.sum, p.min, p.max, p.value,"+
+		" p.mean, p.stddev, p.p50, p.p75, p.p95, p.p99, p.p999, p.rate1, p.rate5, p.rate15, p.rate_mean,"+
+		" p.bucket_idx, p.bucket_cnt FROM "+pgschema.NewNames(src).Points+" AS p, generate_series(0, $3 - 1) AS k"+
+		" WHERE p.ts >= $1 AND p.ts < $2 ORDER BY p.ts, k",
+		from, to, copies); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("scale: %d series (%d copies of the soak mix's 200), a day written in %v",
-		copies*200, copies, time.Since(began).Round(time.Second))
-	return dst
 }
 
 // timeCompaction compacts day in schema and prints how long that took.
@@ -266,7 +279,7 @@ func timeCompaction(t *testing.T, url, schema string, day time.Time) {
 	if err := c.pool.QueryRow(ctx, "SELECT pg_total_relation_size($1)", pointsPartition(c.n, day)).Scan(&rawBytes); err != nil {
 		t.Fatal(err)
 	}
-	st, err := c.compactDay(ctx, day)
+	st, err := c.compact(ctx, dayWindow(day))
 	if err != nil {
 		t.Fatal(err)
 	}

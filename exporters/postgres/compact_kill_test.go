@@ -16,7 +16,8 @@ import (
 
 // The helper process of TestCompactKilled: this test binary, run with
 // compactHelperEnv set to "inside" or "between", compacts the day given in
-// the environment in small batches, in bulk or batch by batch, and says so
+// the environment (or its first hour, if VITALS_COMPACT_HOUR is set) in
+// small batches, in bulk or batch by batch, and says so
 // on stdout and waits to be killed: inside the transaction that writes
 // (the third batch's, or the bulk one: its rows moved, the blocks written,
 // not committed), or after the third batch.
@@ -55,33 +56,44 @@ func TestCompactHelperProcess(t *testing.T) {
 			stop()
 		}
 	}
-	if _, err := c.compactDay(context.Background(), day); err != nil {
+	w := dayWindow(day)
+	if os.Getenv("VITALS_COMPACT_HOUR") != "" {
+		w = hourWindow(day)
+	}
+	if _, err := c.compact(context.Background(), w); err != nil {
 		t.Fatal(err)
 	}
-	t.Fatal("compacted the whole day: it had fewer than 3 batches")
+	t.Fatal("compacted the whole window: it had fewer than 3 batches")
 }
 
-// TestCompactKilled kills (SIGKILL) a process compacting a day, in bulk
-// and batch by batch, inside the transaction that writes and between two
-// batches: throughout, and once another process has compacted the day
-// again, vitals_points_all holds every point exactly once.
+// TestCompactKilled kills (SIGKILL) a process compacting a day, or an hour
+// of a day written into the next, in bulk and batch by batch, inside the
+// transaction that writes and between two batches: throughout, and once
+// another process has compacted the window again, vitals_points_all holds
+// every point exactly once.
 func TestCompactKilled(t *testing.T) {
 	t.Parallel()
-	for _, at := range []string{"inside", "between"} {
-		for _, mode := range compactModes {
-			t.Run(at+"/"+mode.name, func(t *testing.T) {
-				t.Parallel()
-				testCompactKilled(t, at, mode.bulkBytes)
-			})
+	for _, window := range []string{"day", "hour"} {
+		for _, at := range []string{"inside", "between"} {
+			for _, mode := range compactModes {
+				t.Run(window+"/"+at+"/"+mode.name, func(t *testing.T) {
+					t.Parallel()
+					testCompactKilled(t, at, mode.bulkBytes, window == "hour")
+				})
+			}
 		}
 	}
 }
 
-func testCompactKilled(t *testing.T, at string, bulkBytes int64) {
+func testCompactKilled(t *testing.T, at string, bulkBytes int64, hour bool) {
 	e, pool := xpNew(t, Config{CompactAfter: -1})
 	day := compactTestDay()
 	reg := metrics.NewRegistry()
-	exportIntervals(t, e, reg, soakWorkload(reg, 100), rand.New(rand.NewPCG(9, 10)), day, 60, false)
+	first, w := day, dayWindow(day)
+	if hour {
+		first, w = day.Add(57*time.Minute), hourWindow(day) // 18 intervals of the hour, 42 of the next
+	}
+	exportIntervals(t, e, reg, soakWorkload(reg, 100), rand.New(rand.NewPCG(9, 10)), first, 60, false)
 	before := allRows(t, pool, e)
 
 	ctx := xpCtx(t)
@@ -89,6 +101,9 @@ func testCompactKilled(t *testing.T, at string, bulkBytes int64) {
 	cmd.Env = append(os.Environ(), compactHelperEnv+"="+at, "VITALS_COMPACT_URL="+e.cfg.URL,
 		"VITALS_COMPACT_BULK_BYTES="+strconv.FormatInt(bulkBytes, 10),
 		"VITALS_COMPACT_SCHEMA="+e.cfg.Schema, "VITALS_COMPACT_DAY="+day.Format(time.RFC3339))
+	if hour {
+		cmd.Env = append(cmd.Env, "VITALS_COMPACT_HOUR=1")
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -119,11 +134,14 @@ func testCompactKilled(t *testing.T, at string, bulkBytes int64) {
 	_ = cmd.Wait()
 	sameRows(t, "once killed", allRows(t, pool, e), before)
 
-	if _, err := e.Compact(ctx, day); err != nil {
+	if _, err := e.compactor().compact(ctx, w); err != nil {
 		t.Fatal(err)
 	}
 	sameRows(t, "compacted again", allRows(t, pool, e), before)
-	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != 0 {
-		t.Errorf("vitals_points holds %d rows after compaction, want 0", n)
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points+" WHERE ts >= $1 AND ts < $2", w.from, w.to); n != 0 {
+		t.Errorf("vitals_points holds %d rows of the window after compaction, want 0", n)
+	}
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); hour && n == 0 {
+		t.Error("the next hour's rows were compacted too")
 	}
 }

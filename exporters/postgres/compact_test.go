@@ -145,7 +145,7 @@ func testCompactKeepsEveryPoint(t *testing.T, bulkBytes int64) {
 	ctx := xpCtx(t)
 	c := e.compactor()
 	c.batchBytes, c.bulkBytes = 64<<10, bulkBytes // several batches
-	st, err := c.compactDay(ctx, day)
+	st, err := c.compact(ctx, dayWindow(day))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestCompactReindexRetried(t *testing.T) {
 	if _, err := reader.Exec(ctx, "LOCK TABLE "+part+" IN ACCESS SHARE MODE"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.compactDay(ctx, day); err != nil {
+	if _, err := c.compact(ctx, dayWindow(day)); err != nil {
 		t.Fatal(err)
 	}
 	if err := reader.Rollback(ctx); err != nil {
@@ -342,7 +342,7 @@ func TestCompactBulkFallsBack(t *testing.T) {
 		i++
 		want = allRows(t, pool, e)
 	}
-	if _, err := c.compactDay(ctx, day); err != nil {
+	if _, err := c.compact(ctx, dayWindow(day)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logs.String(), "compacting it batch by batch") || !batchByBatch {
@@ -374,7 +374,7 @@ func TestCompactConcurrently(t *testing.T) {
 		go func() {
 			c := o.compactor()
 			c.batchBytes = 16 << 10
-			_, err := c.compactDayLocked(ctx, day) // all at once, as if each held the compaction lock
+			_, err := c.compactLocked(ctx, dayWindow(day)) // all at once, as if each held the compaction lock
 			errs <- err
 		}()
 	}

@@ -150,9 +150,9 @@ func markdownSQL(t *testing.T, path string) []recipe {
 	return recipes
 }
 
-// window returns the points of the recipes' last hour before now that
+// inLastHour returns the points of the recipes' last hour before now that
 // keep, in time order.
-func window(points []fleetPoint, now time.Time, keep func(*fleetPoint) bool) []fleetPoint {
+func inLastHour(points []fleetPoint, now time.Time, keep func(*fleetPoint) bool) []fleetPoint {
 	var in []fleetPoint
 	for _, p := range points {
 		if p.ts.After(now.Add(-time.Hour)) && keep(&p) {
@@ -191,7 +191,7 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(math.Abs(a
 var recipeChecks = map[string]func(t *testing.T, rows pgx.Rows, points []fleetPoint, now time.Time){
 	"p99 of a handler per minute, last hour": func(t *testing.T, rows pgx.Rows, points []fleetPoint, now time.Time) {
 		merged := map[time.Time]*metrics.Merger{}
-		for _, p := range window(points, now, checkoutLatency) {
+		for _, p := range inLastHour(points, now, checkoutLatency) {
 			m := p.ts.Truncate(time.Minute)
 			if merged[m] == nil {
 				merged[m] = &metrics.Merger{}
@@ -229,10 +229,10 @@ var recipeChecks = map[string]func(t *testing.T, rows pgx.Rows, points []fleetPo
 	},
 	"Requests per minute from a counter": func(t *testing.T, rows pgx.Rows, points []fleetPoint, now time.Time) {
 		want := map[time.Time]*int64{}
-		for _, p := range window(points, now, func(p *fleetPoint) bool { return p.name == "http.requests" }) {
+		for _, p := range inLastHour(points, now, func(p *fleetPoint) bool { return p.name == "http.requests" }) {
 			want[p.ts.Truncate(time.Minute)] = nil // a minute of first rows only counts nothing: NULL
 		}
-		for _, ps := range increases(window(points, now, func(p *fleetPoint) bool { return p.name == "http.requests" })) {
+		for _, ps := range increases(inLastHour(points, now, func(p *fleetPoint) bool { return p.name == "http.requests" })) {
 			for _, p := range ps {
 				m := p.ts.Truncate(time.Minute)
 				if want[m] == nil {
@@ -271,7 +271,7 @@ var recipeChecks = map[string]func(t *testing.T, rows pgx.Rows, points []fleetPo
 			growth int64
 		}
 		var all []growth
-		for _, ps := range increases(window(points, now, func(*fleetPoint) bool { return true })) {
+		for _, ps := range increases(inLastHour(points, now, func(*fleetPoint) bool { return true })) {
 			g := growth{p: ps[0]}
 			for _, p := range ps {
 				g.growth += p.inc
@@ -299,7 +299,7 @@ var recipeChecks = map[string]func(t *testing.T, rows pgx.Rows, points []fleetPo
 	"Merging hosts: one latency per release": func(t *testing.T, rows pgx.Rows, points []fleetPoint, now time.Time) {
 		merged := map[string]*metrics.Merger{}
 		hosts := map[string]map[string]bool{}
-		for _, p := range window(points, now, checkoutLatency) {
+		for _, p := range inLastHour(points, now, checkoutLatency) {
 			v := p.tags["version"]
 			if merged[v] == nil {
 				merged[v], hosts[v] = &metrics.Merger{}, map[string]bool{}
@@ -330,7 +330,7 @@ var recipeChecks = map[string]func(t *testing.T, rows pgx.Rows, points []fleetPo
 	},
 	"The latency histogram of the last hour": func(t *testing.T, rows pgx.Rows, points []fleetPoint, now time.Time) {
 		var m metrics.Merger
-		for _, p := range window(points, now, checkoutLatency) {
+		for _, p := range inLastHour(points, now, checkoutLatency) {
 			m.Add(p.dist)
 		}
 		want := m.Distribution().Buckets

@@ -29,17 +29,18 @@ func rollupIDsSQL(n pgschema.Names) string {
 SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM (
 	SELECT id FROM ids WHERE id IS NOT NULL
 	UNION
-	SELECT series_id FROM ` + n.Blocks + ` WHERE block_start = $1
+	SELECT series_id FROM ` + n.Blocks + ` WHERE block_start >= $1 AND block_start < $2
 ) AS u`
 }
 
 // rollupPointsSQL selects the points of the series $1 in [$2, $3), within
 // the UTC day $4: the rows of vitals_points and the points of the day's
-// blocks, which vitals_points_all cannot select by day.
+// blocks (of hours, or of the whole day), which vitals_points_all cannot
+// select by time.
 func rollupPointsSQL(n pgschema.Names) string {
 	cols := strings.Join(pointColumnNames, ", ")
 	return "SELECT " + cols + " FROM " + n.Points + " WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3\n\tUNION ALL\n\t" +
-		"SELECT " + cols + " FROM (" + blockPointsSQL(n, "b.series_id = ANY($1) AND b.block_start = $4") + ") AS bp(" + cols + ")" +
+		"SELECT " + cols + " FROM (" + blockPointsSQL(n, "b.series_id = ANY($1) AND b.block_start >= $4 AND b.block_start < $4 + interval '24 hours'") + ") AS bp(" + cols + ")" +
 		" WHERE ts >= $2 AND ts < $3"
 }
 

@@ -266,6 +266,29 @@ func TestRollupCompactedDay(t *testing.T) {
 	}
 }
 
+// TestRollupCompactedHours rolls up a day whose hours were compacted into
+// blocks of an hour before, and late points written to it afterwards.
+func TestRollupCompactedHours(t *testing.T) {
+	t.Parallel()
+	rt := newRollupTester(t)
+	day := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -2)
+	for i := range 180 {
+		rt.export(t, day.Add(19*time.Hour+30*time.Minute+time.Duration(i)*20*time.Second), mixSeries(i)...)
+	}
+	c := rt.e.compactor()
+	for _, h := range []time.Duration{19, 20} {
+		if st, err := c.compact(xpCtx(t), hourWindow(day.Add(h*time.Hour))); err != nil || st.Points == 0 {
+			t.Fatalf("compact hour %d: %+v, %v", h, st, err)
+		}
+	}
+	rt.export(t, day.Add(20*time.Hour+5*time.Second), mixSeries(500)...) // raw, beside the blocks
+	rt.maintain(t, time.Now())
+	rt.checkRollups(t, "hours compacted")
+	if n := len(rt.rollRows(t, rt.n.Rollups().M1)); n != 5*60 {
+		t.Errorf("%d minute rows, want 300 (5 series, 60 minutes)", n)
+	}
+}
+
 // TestRollupHugeCounts rolls up buckets whose counts do not fit the packed
 // buckets: the arrays hold them, and the packed column is NULL.
 func TestRollupHugeCounts(t *testing.T) {

@@ -58,7 +58,7 @@ type migration func(ctx context.Context, tx pgx.Tx, n pgschema.Names, now time.T
 
 // migrations are applied in order; migrations[i] creates version i+1.
 // Append new ones, never edit the applied ones.
-var migrations = []migration{migrate1, migrate2, migrate3, migrate4, migrate5, migrate6, migrate7, migrate8}
+var migrations = []migration{migrate1, migrate2, migrate3, migrate4, migrate5, migrate6, migrate7, migrate8, migrate9}
 
 // migrate creates the schema if needed, then applies the missing numbered
 // migrations in order (the first creates the tables), in one transaction
