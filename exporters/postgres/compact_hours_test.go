@@ -1,17 +1,15 @@
 package postgres
 
 import (
-	"bytes"
-	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/vitals-go/vitals/internal/pgschema"
 	"github.com/vitals-go/vitals/metrics"
 )
 
@@ -56,12 +54,13 @@ func withRaw(t *testing.T, pool *pgxpool.Pool, e *Exporter) []string {
 	return want
 }
 
-// TestCompactHours: the maintenance moves each closed hour's rows into a
-// block of the hour per series; late and retried points are merged into
-// their hour's block; once the day is due, its blocks and late rows merge
-// into one block per series; a point later still merges into the day's
-// block if it falls within its points, into a block of its hour if not.
-// vitals_points_all holds every point once throughout.
+// TestCompactHours: the maintenance moves each hour's rows into a block
+// of the hour per series once the hour has closed for CompactAfter; late
+// and retried points are merged into their hour's block; once the day has
+// closed, its rows left are compacted likewise; a block of the whole day,
+// as compaction wrote them before migration 9, is split into hours when
+// a point is merged into it. vitals_points_all holds every point once
+// throughout.
 func TestCompactHours(t *testing.T) {
 	t.Parallel()
 	e, pool := xpNew(t, Config{CompactAfter: -1})
@@ -75,21 +74,26 @@ func TestCompactHours(t *testing.T) {
 	series := countRows(t, pool, "SELECT count(DISTINCT series_id) FROM "+e.n.Points)
 	ctx := xpCtx(t)
 	c := e.compactor()
-	c.after = 30 * 24 * time.Hour // the day is not due whole
-	check := func(what string, want []string, starts map[string]int) {
+	c.after = defaultCompactAfter
+	check := func(what string, want []string, raw int, starts map[string]int) {
 		t.Helper()
 		sameRows(t, what, allRows(t, pool, e), want)
-		if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != 0 {
-			t.Errorf("%s: vitals_points keeps %d rows", what, n)
+		if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != raw {
+			t.Errorf("%s: vitals_points keeps %d rows, want %d", what, n, raw)
 		}
 		if got := blockStarts(t, pool, e, day); !maps.Equal(got, starts) {
 			t.Errorf("%s: the series' blocks start at %v, want %v", what, got, starts)
 		}
 	}
-	if err := c.run(ctx, time.Now()); err != nil {
-		t.Fatal(err)
+	run := func(now time.Time) {
+		t.Helper()
+		if err := c.run(ctx, now); err != nil {
+			t.Fatal(err)
+		}
 	}
-	check("hours compacted", before, map[string]int{"1h 2h 5h": series})
+	sixAM := day.Add(6 * time.Hour) // hour 5 has not been closed for CompactAfter yet
+	run(sixAM)
+	check("hours 1 and 2 compacted", before, 20*series, map[string]int{"1h 2h": series})
 
 	// A retried snapshot of 01:58 with other values, and one late at 02:30:05.
 	exportIntervals(t, e, reg, work, r, day.Add(time.Hour+58*time.Minute), 1, false)
@@ -98,80 +102,107 @@ func TestCompactHours(t *testing.T) {
 	if len(want) != len(before)+series {
 		t.Fatalf("%d rows to expect, want %d", len(want), len(before)+series)
 	}
-	if err := c.run(ctx, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	check("late points merged into their hours", want, map[string]int{"1h 2h 5h": series})
+	run(sixAM)
+	check("late points merged into their hours", want, 20*series, map[string]int{"1h 2h": series})
 
-	c.after = time.Hour // the day is due: its blocks become one
-	exportIntervals(t, e, reg, work, r, day.Add(3*time.Hour), 1, false)
-	want = withRaw(t, pool, e)
-	if err := c.run(ctx, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	check("the day merged", want, map[string]int{"0h": series})
+	nextDay := day.AddDate(0, 0, 1).Add(time.Hour)
+	run(nextDay)
+	check("the closed day's rows left", want, 0, map[string]int{"1h 2h 5h": series})
 
-	// A retry at 05:00, within the day's block, and a point at 07:00 after
-	// its last one.
-	c.after = 30 * 24 * time.Hour
+	// Blocks of the whole day, as compaction wrote them before migration 9.
+	dayBlocks(t, c)
+	check("blocks of the day", want, 0, map[string]int{"0h": series})
+	// A retry at 05:00, and a point at 07:00, after its last one.
 	exportIntervals(t, e, reg, work, r, day.Add(5*time.Hour), 1, false)
 	exportIntervals(t, e, reg, work, r, day.Add(7*time.Hour), 1, false)
 	want = withRaw(t, pool, e)
-	if err := c.run(ctx, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	check("late points after the day merged", want, map[string]int{"0h 7h": series})
+	run(nextDay)
+	check("a block of the day split into hours", want, 0, map[string]int{"1h 2h 5h 7h": series})
 }
 
-// TestCompactHourWhileWritten: an hour compacted in bulk while the
-// exporter writes the next hour goes through without falling back, and a
-// point written into the hour meanwhile makes it fall back: nothing is
-// lost either way.
+// dayBlocks rewrites the blocks of c's schema as one block per series per
+// UTC day.
+func dayBlocks(t *testing.T, c *compactor) {
+	t.Helper()
+	ctx := xpCtx(t)
+	err := pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
+		days := map[time.Time]map[int64][]blockPoint{}
+		rows, err := tx.Query(ctx, "SELECT DISTINCT date_trunc('day', block_start, 'UTC') FROM "+c.n.Blocks)
+		if err != nil {
+			return err
+		}
+		starts, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+		if err != nil {
+			return err
+		}
+		for _, day := range starts {
+			days[day] = map[int64][]blockPoint{}
+			r, err := tx.Query(ctx, blockPointsSQL(c.n, overlapSQL("$1", "$2", "$1")), day, day.AddDate(0, 0, 1))
+			if err != nil {
+				return err
+			}
+			if err := readPoints(r, days[day]); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM "+c.n.Blocks); err != nil {
+			return err
+		}
+		var blocks [][]any
+		for day, series := range days {
+			for id, pts := range series {
+				blocks = append(blocks, encodeBlock(id, pgMicros(day), sortPoints(pts)))
+			}
+		}
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{c.n.Schema, pgschema.BlocksTable}, blockColumnNames(), pgx.CopyFromRows(blocks))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("rewrite the blocks by day: %v", err)
+	}
+}
+
+// TestCompactHourWhileWritten: while an hour is compacted, batch by
+// batch, points are written into the hour and into the next: every point
+// is kept once, the next hour's rows stay in vitals_points, and the hour's
+// late rows are compacted by the next run.
 func TestCompactHourWhileWritten(t *testing.T) {
 	t.Parallel()
-	for _, into := range []bool{false, true} {
-		name := map[bool]string{false: "next hour", true: "same hour"}[into]
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			e, pool := xpNew(t, Config{CompactAfter: -1})
-			day := compactTestDay()
-			reg := metrics.NewRegistry()
-			work := soakWorkload(reg, 50)
-			r := rand.New(rand.NewPCG(33, 34))
-			exportIntervals(t, e, reg, work, r, day.Add(3*time.Hour+57*time.Minute+30*time.Second), 30, false) // hours 3 and 4
-			ctx := xpCtx(t)
-			var logs bytes.Buffer
-			c := e.compactor()
-			c.batchBytes, c.bulkBytes = 16<<10, 0
-			c.log = slog.New(slog.NewTextHandler(&logs, nil))
-			var want []string
-			written := false
-			c.afterBatch = func() {
-				if written {
-					return
-				}
-				written = true
-				at := day.Add(4*time.Hour + 10*time.Minute)
-				if into {
-					at = day.Add(3*time.Hour + 30*time.Minute)
-				}
-				exportIntervals(t, e, reg, work, r, at, 1, false)
-				want = allRows(t, pool, e)
-			}
-			if _, err := c.compact(ctx, hourWindow(day.Add(3*time.Hour))); err != nil {
-				t.Fatal(err)
-			}
-			if fell := strings.Contains(logs.String(), "compacting it batch by batch"); fell != into {
-				t.Errorf("fell back to batches: %v, want %v; logs:\n%s", fell, into, logs.String())
-			}
-			sameRows(t, "after the hour", allRows(t, pool, e), want)
-			// Only the rows of 04:00 and later are left.
-			if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points+" WHERE ts < $1", day.Add(4*time.Hour)); n != 0 {
-				t.Errorf("%d rows of the hour left in vitals_points", n)
-			}
-			if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points+" WHERE ts >= $1", day.Add(4*time.Hour)); n == 0 {
-				t.Error("the next hour's rows were compacted too")
-			}
-		})
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	work := soakWorkload(reg, 50)
+	r := rand.New(rand.NewPCG(33, 34))
+	exportIntervals(t, e, reg, work, r, day.Add(3*time.Hour+57*time.Minute+30*time.Second), 30, false) // hours 3 and 4
+	ctx := xpCtx(t)
+	c := e.compactor()
+	c.batchBytes, c.workers = 16<<10, 1 // afterBatch runs on the one worker
+	var want []string
+	batches := 0
+	c.afterBatch = func() {
+		if batches++; batches <= 2 {
+			at := []time.Duration{3*time.Hour + 30*time.Minute, 4*time.Hour + 10*time.Minute}[batches-1]
+			exportIntervals(t, e, reg, work, r, day.Add(at), 1, false)
+			want = allRows(t, pool, e)
+		}
+	}
+	hour := hourWindow(day.Add(3 * time.Hour))
+	if _, err := c.compact(ctx, hour); err != nil {
+		t.Fatal(err)
+	}
+	if batches < 3 {
+		t.Fatalf("%d batches: too few to write between them", batches)
+	}
+	sameRows(t, "after the hour", allRows(t, pool, e), want)
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points+" WHERE ts >= $1", hour.to); n == 0 {
+		t.Error("the next hour's rows were compacted too")
+	}
+	c.afterBatch = nil
+	if _, err := c.compact(ctx, hour); err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "after the hour again", allRows(t, pool, e), want)
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points+" WHERE ts < $1", hour.to); n != 0 {
+		t.Errorf("%d rows of the hour left in vitals_points", n)
 	}
 }

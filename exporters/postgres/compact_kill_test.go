@@ -66,8 +66,8 @@ func TestCompactHelperProcess(t *testing.T) {
 	t.Fatal("compacted the whole window: it had fewer than 3 batches")
 }
 
-// TestCompactKilled kills (SIGKILL) a process compacting a day, or an hour
-// of a day written into the next, in bulk and batch by batch, inside the
+// TestCompactKilled kills (SIGKILL) a process compacting a day, in bulk
+// and batch by batch, or an hour of a day written into the next, inside the
 // transaction that writes and between two batches: throughout, and once
 // another process has compacted the window again, vitals_points_all holds
 // every point exactly once.
@@ -76,6 +76,9 @@ func TestCompactKilled(t *testing.T) {
 	for _, window := range []string{"day", "hour"} {
 		for _, at := range []string{"inside", "between"} {
 			for _, mode := range compactModes {
+				if window == "hour" && mode.bulkBytes == 0 {
+					continue // an hour is compacted batch by batch
+				}
 				t.Run(window+"/"+at+"/"+mode.name, func(t *testing.T) {
 					t.Parallel()
 					testCompactKilled(t, at, mode.bulkBytes, window == "hour")

@@ -15,7 +15,7 @@ const (
 	defaultPartitionsAhead     = 3
 	defaultMaintenanceInterval = time.Hour
 	defaultTimeout             = 10 * time.Second
-	defaultCompactAfter        = 24 * time.Hour
+	defaultCompactAfter        = 10 * time.Minute
 )
 
 // Config configures an Exporter. Only URL is required; the zero value of
@@ -42,16 +42,18 @@ type Config struct {
 	PartitionsAhead int
 
 	// MaintenanceInterval is how often partitions are created ahead, rows
-	// stranded in the default partition are moved to their own, expired
-	// partitions are dropped and closed days compacted. Defaults to 1 hour.
+	// stranded in the default partition are moved to their own and expired
+	// partitions are dropped (compaction runs as hours close, and at least
+	// this often). Defaults to 1 hour.
 	// Maintenance also runs in New. The rollups run every minute, or every
 	// MaintenanceInterval when that is shorter.
 	MaintenanceInterval time.Duration
 
-	// CompactAfter is how long after the end of a UTC day the maintenance
-	// compacts the day's points into vitals_blocks (see Exporter.Compact and
-	// vitals_points_all). Defaults to 1 day. Negative: never (Compact still
-	// works).
+	// CompactAfter is how long after the end of a UTC hour the
+	// maintenance compacts the hour's points into vitals_blocks (see
+	// Exporter.Compact and vitals_points_all); points written later are
+	// merged into its blocks by the next run. Defaults to 10 minutes.
+	// Negative: never (Compact still works).
 	CompactAfter time.Duration
 
 	// Timeout bounds, within the caller's context, each batch of
