@@ -147,11 +147,14 @@ func (w window) String() string {
 const blockLastTSSQL = "b.block_start + (b.ts_run_start[cardinality(b.ts_run_start)] + " +
 	"(b.ts_run_len[cardinality(b.ts_run_len)] - 1) * b.ts_step) * interval '1 microsecond'"
 
-// overlapSQL selects the blocks b of the window's day that hold points in
-// the window, given as parameters: the day's midnight, the window's end
-// and its start.
+// overlapSQL selects the blocks b of a UTC day that hold points in a span
+// of it, given as parameters (timestamptz): the day's midnight, the span's
+// end and its start. A block holds the points of one UTC hour, or (written
+// before migration 9) of the day from midnight, so the primary key finds
+// the few that can.
 func overlapSQL(day, to, from string) string {
-	return "b.block_start >= " + day + " AND b.block_start < " + to + " AND " + blockLastTSSQL + " >= " + from
+	return "(b.block_start = " + day + " OR b.block_start >= date_trunc('hour', " + from + ", 'UTC')) AND b.block_start < " +
+		to + " AND " + blockLastTSSQL + " >= " + from
 }
 
 // Compact compacts day's points now, whatever their age (the UTC day that

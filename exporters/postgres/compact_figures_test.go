@@ -170,7 +170,7 @@ func byKind(t *testing.T, c *compactor, rel, pointsExpr string, rowOverhead int)
 func printFigures(t *testing.T, c *compactor, mix string, day time.Time) {
 	ctx := context.Background()
 	// A raw row also costs its line pointer (4 bytes) and its primary key
-	// entry (28); a block too, but they are shared by 8,640 points.
+	// entry (28); a block too, but they are shared by its 360 points.
 	raw, rawTotal := byKind(t, c, pointsPartition(c.n, day), "1", 32)
 	timer := "(SELECT id FROM " + c.n.Series + " WHERE kind = 'timer' ORDER BY name DESC, id LIMIT 1)"
 	readDay := func() time.Duration {

@@ -36,7 +36,8 @@ func migrate4(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) err
 }
 
 // blocksTableSQL creates vitals_blocks. Each row holds one series' points
-// of one UTC day (see blockColumns for each column); the arrays have one
+// of one UTC day (of an hour since migration 9; see blockColumns for each
+// column); the arrays have one
 // element per point, in the order of ts, except the ts runs and the
 // concatenated buckets. An array column is NULL when the column is NULL
 // at every point.

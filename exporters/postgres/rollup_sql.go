@@ -17,19 +17,24 @@ import (
 // up.
 
 // rollupIDsSQL lists the ids of the series with points in the UTC day
-// [$1, $2), ascending: in vitals_points by a loose index scan, one descent
-// of the primary key per series, and in the day's blocks.
+// [$1, $2), ascending: in vitals_points and in the day's blocks, each by a
+// loose index scan, one descent of the primary key per series (the day's
+// blocks are up to 24 per series).
 func rollupIDsSQL(n pgschema.Names) string {
-	return `WITH RECURSIVE ids(id) AS (
-	(SELECT series_id FROM ` + n.Points + ` WHERE ts >= $1 AND ts < $2 ORDER BY series_id LIMIT 1)
+	loose := func(name, table, time string) string {
+		return name + `(id) AS (
+	(SELECT series_id FROM ` + table + ` WHERE ` + time + ` >= $1 AND ` + time + ` < $2 ORDER BY series_id LIMIT 1)
 	UNION ALL
-	SELECT (SELECT series_id FROM ` + n.Points + ` WHERE series_id > ids.id AND ts >= $1 AND ts < $2 ORDER BY series_id LIMIT 1)
-	FROM ids WHERE ids.id IS NOT NULL
-)
+	SELECT (SELECT series_id FROM ` + table + ` WHERE series_id > ` + name + `.id AND ` + time + ` >= $1 AND ` + time +
+			` < $2 ORDER BY series_id LIMIT 1)
+	FROM ` + name + ` WHERE ` + name + `.id IS NOT NULL
+)`
+	}
+	return `WITH RECURSIVE ` + loose("ids", n.Points, "ts") + `, ` + loose("bids", n.Blocks, "block_start") + `
 SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM (
 	SELECT id FROM ids WHERE id IS NOT NULL
 	UNION
-	SELECT series_id FROM ` + n.Blocks + ` WHERE block_start >= $1 AND block_start < $2
+	SELECT id FROM bids WHERE id IS NOT NULL
 ) AS u`
 }
 
@@ -40,7 +45,7 @@ SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM (
 func rollupPointsSQL(n pgschema.Names) string {
 	cols := strings.Join(pointColumnNames, ", ")
 	return "SELECT " + cols + " FROM " + n.Points + " WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3\n\tUNION ALL\n\t" +
-		"SELECT " + cols + " FROM (" + blockPointsSQL(n, "b.series_id = ANY($1) AND b.block_start >= $4 AND b.block_start < $4 + interval '24 hours'") + ") AS bp(" + cols + ")" +
+		"SELECT " + cols + " FROM (" + blockPointsSQL(n, "b.series_id = ANY($1) AND "+overlapSQL("$4", "$3", "$2")) + ") AS bp(" + cols + ")" +
 		" WHERE ts >= $2 AND ts < $3"
 }
 

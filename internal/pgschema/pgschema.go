@@ -31,7 +31,8 @@ const (
 	// name, tags, kind and unit.
 	NamedPointsView = "vitals_points_named"
 	// BlocksTable holds the compacted points: one row per series per UTC
-	// day, its points' columns as arrays, partitioned by day.
+	// hour (per day before migration 9), its points' columns as arrays,
+	// partitioned by day.
 	BlocksTable = "vitals_blocks"
 	// PointsAllView has exactly the columns of PointsTable and shows its
 	// rows and the points of BlocksTable as one table: readers query it.
