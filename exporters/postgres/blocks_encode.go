@@ -30,7 +30,9 @@ func sortPoints(pts []blockPoint) []blockPoint {
 // all within start's UTC day, and not empty.
 //
 // What compresses is encoded so: the times as runs of a common step; total
-// as differences from the previous point's (counters grow slowly); mean
+// as differences from the previous point's (counters grow slowly), less
+// the point's count when that leaves more zeros (histograms and timers,
+// whose total grows by their count; see deltaLessCount); mean
 // not at all when it is sum / count; the rates of meters and timers as
 // far as they are predicted from the count (see blocks_rates.go); the
 // buckets of all points concatenated, their indexes as differences, in
@@ -40,7 +42,12 @@ func encodeBlock(id, start int64, pts []blockPoint) []any {
 	step, runStart, runLen := encodeTimes(start, pts)
 	row := []any{id, pgEpoch.Add(time.Duration(start) * time.Microsecond), int32(len(pts)), step, runStart, runLen}
 	total, delta := encodeTotal(pts)
-	row = append(row, total, delta)
+	lessCount := deltaLessCount(pts, delta)
+	if lessCount != nil {
+		row = append(row, total, lessCount)
+	} else {
+		row = append(row, total, delta)
+	}
 	for c := colCount; c < numInts; c++ {
 		row = append(row, intColumn(pts, c))
 	}
@@ -65,8 +72,9 @@ func encodeBlock(id, start int64, pts []blockPoint) []any {
 	}
 	row = append(row, encodeBuckets(pts)...)
 	// The columns of migration 7 follow (blockColumnsV7), after
-	// bucket_gap, which encodeBuckets returns last.
-	return append(row, predicted, nilIfEmpty(elapsed))
+	// bucket_gap, which encodeBuckets returns last, then those of
+	// migration 9 (blockColumnsV9).
+	return append(row, predicted, nilIfEmpty(elapsed), lessCount != nil)
 }
 
 // nilIfEmpty returns nil (NULL) for a nil slice, else s.
@@ -75,6 +83,43 @@ func nilIfEmpty(s []int64) any {
 		return nil
 	}
 	return s
+}
+
+// deltaLessCount returns total_delta with each point's count subtracted,
+// when that leaves more zeros than total_delta has (a histogram's or a
+// timer's total grows by its count every interval) and every point with a
+// total has a count and the subtraction does not overflow; else nil (see
+// vitals_blocks.total_delta_less_count). delta is encodeTotal's.
+func deltaLessCount(pts []blockPoint, delta []pgtype.Int8) []pgtype.Int8 {
+	if delta == nil {
+		return nil
+	}
+	out := make([]pgtype.Int8, len(delta))
+	gain := 0
+	for i, d := range delta {
+		if !d.Valid {
+			continue
+		}
+		if pts[i].intNull[colCount] {
+			return nil
+		}
+		c := pts[i].ints[colCount]
+		r := d.Int64 - c
+		if (d.Int64^c)&(d.Int64^r) < 0 { // signed overflow
+			return nil
+		}
+		out[i] = pgtype.Int8{Int64: r, Valid: true}
+		if r == 0 {
+			gain++
+		}
+		if d.Int64 == 0 {
+			gain--
+		}
+	}
+	if gain <= 0 {
+		return nil
+	}
+	return out
 }
 
 // meanDerived reports whether every point's mean is what the exporter

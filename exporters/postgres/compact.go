@@ -613,7 +613,7 @@ func (c *compactor) vacuum(ctx context.Context, day time.Time, size int64) {
 // the order of encodeBlock's values.
 func blockColumnNames() []string {
 	var names []string
-	for _, c := range slices.Concat(blockColumns, blockColumnsV7) {
+	for _, c := range slices.Concat(blockColumns, blockColumnsV7, blockColumnsV9) {
 		names = append(names, c.name)
 	}
 	return names

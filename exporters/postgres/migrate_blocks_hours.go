@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,16 +24,37 @@ const (
 		"holds; its last point is at ts_run_start[last] + (ts_run_len[last] - 1) * ts_step microseconds after it."
 )
 
-// migrate9 documents vitals_blocks' rows of an hour. The table does not
-// change: a block was always read by its runs of times, wherever it
-// starts.
+// blockColumnsV9 are the columns that migration 9 adds to vitals_blocks,
+// after blockColumnsV7: whether the block leaves out what histograms and
+// timers repeat (see encodeBlock). Blocks written before keep them false
+// and are read as before.
+var blockColumnsV9 = []blockColumn{
+	{"total_delta_less_count", "boolean NOT NULL DEFAULT false", "Whether total_delta holds each point's " +
+		"difference of total minus its count (a histogram's or a timer's total grows by its count, so that " +
+		"most are 0): vitals_points_all adds count back before the running sum."},
+}
+
+// migrate9 documents vitals_blocks' rows of an hour, adds
+// blockColumnsV9 and re-creates vitals_points_all to read them. The view
+// keeps its columns, and returns the same values for the blocks written
+// before.
 func migrate9(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) error {
-	for _, stmt := range []string{
+	var adds []string
+	for _, c := range blockColumnsV9 {
+		adds = append(adds, "ADD COLUMN "+c.name+" "+c.typ)
+	}
+	stmts := []string{
 		commentSQL("TABLE", n.Blocks, blocksTableComment),
 		commentSQL("COLUMN", n.Blocks+".block_start", blockStartComment),
-	} {
+		"ALTER TABLE " + n.Blocks + " " + strings.Join(adds, ", "),
+		"CREATE OR REPLACE VIEW " + n.PointsAll + " AS " + pointsAllSQL(n),
+	}
+	for _, c := range blockColumnsV9 {
+		stmts = append(stmts, commentSQL("COLUMN", n.Blocks+"."+c.name, c.comment))
+	}
+	for _, stmt := range stmts {
 		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return err
+			return fmt.Errorf("%.60s...: %w", strings.Join(strings.Fields(stmt), " "), err)
 		}
 	}
 	return nil

@@ -77,7 +77,7 @@ func migrate7(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) err
 			"vitals_rate_predicted(stored, instant, decay), used as a window function over the points of a block in "+
 				"order, is stored where it is not NULL, else instant + (its value at the point before - instant) * decay: "+
 				"how vitals_points_all computes the rates that vitals_blocks leaves out (see vitals_blocks.rates_predicted)."),
-		"CREATE OR REPLACE VIEW " + n.PointsAll + " AS " + pointsAllSQL(n),
+		"CREATE OR REPLACE VIEW " + n.PointsAll + " AS " + pointsAllSQLOf(n, 7),
 	}
 	for _, c := range blockColumnsV7 {
 		stmts = append(stmts, commentSQL("COLUMN", n.Blocks+"."+c.name, c.comment))
