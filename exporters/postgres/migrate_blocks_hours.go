@@ -12,16 +12,17 @@ import (
 )
 
 // blocksTableComment and blockStartComment document vitals_blocks once
-// compaction also writes blocks of an hour (see window in compact.go):
+// compaction writes blocks of an hour (see window in compact.go):
 // migration 9 sets them.
 const (
-	blocksTableComment = "Compacted points: one row per series per UTC hour, written by the exporters' " +
-		"maintenance 10 minutes after the hour ends, and per UTC day once the day has closed for CompactAfter " +
-		"(its hours' blocks and late rows merged into one, which takes fewer bytes); the points of vitals_points " +
-		"as arrays (TOAST-compressed). Partitioned by day (vitals_blocks_pYYYYMMDD), dropped with the days of " +
-		"vitals_points. Read it through vitals_points_all, which unpacks the arrays into rows."
-	blockStartComment = "Where the row's points begin: the UTC hour, or the UTC day (its midnight), whose points it " +
-		"holds; its last point is at ts_run_start[last] + (ts_run_len[last] - 1) * ts_step microseconds after it."
+	blocksTableComment = "Compacted points: one row per series per UTC hour (per UTC day for rows written " +
+		"before migration 9), written by the exporters' maintenance once the hour has closed for CompactAfter " +
+		"(10 minutes); the points of vitals_points as arrays (TOAST-compressed). Partitioned by day " +
+		"(vitals_blocks_pYYYYMMDD), dropped with the days of vitals_points. Read it through vitals_points_all, " +
+		"which unpacks the arrays into rows."
+	blockStartComment = "Where the row's points begin: the UTC hour whose points it holds (or the UTC day's " +
+		"midnight, for rows written before migration 9 that hold a day); its last point is at " +
+		"ts_run_start[last] + (ts_run_len[last] - 1) * ts_step microseconds after it."
 )
 
 // blockColumnsV9 are the columns that migration 9 adds to vitals_blocks,
