@@ -198,6 +198,12 @@ func (d *distribution) interval(buckets []Bucket, sum int64, minE, maxE uint64, 
 		lastLo, lastHi := bucketIntRange(buckets[len(buckets)-1].Index)
 		r.Min = min(max(distDecodeMin(minE), firstLo), firstHi)
 		r.Max = min(max(distDecodeMax(maxE), lastLo), lastHi)
+		// With one bucket, extremes swapped out before a record raised
+		// them (unset, or another interval's) clamp to its two ends the
+		// wrong way round.
+		if r.Min > r.Max {
+			r.Min, r.Max = r.Max, r.Min
+		}
 	}
 	return r
 }

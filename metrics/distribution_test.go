@@ -820,3 +820,15 @@ func TestDistributionZeroBucket(t *testing.T) {
 		t.Fatalf("second collect = %+v", got)
 	}
 }
+
+// TestDistributionExtremesSwappedOut: a collect that swapped the extremes
+// out before a record raised them (they read as unset) still returns
+// Min <= Max within the one bucket counted.
+func TestDistributionExtremesSwappedOut(t *testing.T) {
+	var d distribution
+	idx := BucketIndex(540_000_000)
+	r := d.interval([]Bucket{{Index: idx, Count: 1}}, 540_000_000, 0, 0, false)
+	if r.Min > r.Max || BucketIndex(r.Min) != idx || BucketIndex(r.Max) != idx {
+		t.Errorf("Min %d, Max %d for one value in bucket %d", r.Min, r.Max, idx)
+	}
+}
