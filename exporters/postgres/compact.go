@@ -102,7 +102,8 @@ func (e *Exporter) compactor() *compactor {
 type CompactStats struct {
 	// Day is the UTC day compacted.
 	Day time.Time
-	// Series is the number of blocks written: series with points moved.
+	// Series is the number of series with points moved (when a day is
+	// compacted hour by hour, in the hour with the most).
 	Series int
 	// Points is the number of rows moved from vitals_points into blocks.
 	Points int
@@ -171,9 +172,18 @@ func (e *Exporter) Compact(ctx context.Context, day time.Time) (CompactStats, er
 	}
 	c := e.compactor()
 	c.wait = true
-	st, err := c.compact(ctx, dayWindow(day))
+	day = dayOf(day)
+	st := CompactStats{Day: day}
+	unlock, err := c.lock(ctx)
+	if err == nil {
+		defer unlock()
+		var ws []window
+		if ws, _, err = c.dayDue(ctx, day, day.AddDate(0, 0, 1)); err == nil {
+			st, err = c.sumWindows(ctx, day, ws)
+		}
+	}
 	if err != nil {
-		return st, fmt.Errorf("postgres: compact %s: %w", dayOf(day).Format(time.DateOnly), err)
+		return st, fmt.Errorf("postgres: compact %s: %w", day.Format(time.DateOnly), err)
 	}
 	return st, nil
 }
@@ -215,7 +225,8 @@ func (e *Exporter) startCompaction(ctx context.Context) <-chan struct{} {
 
 // run takes the compaction lock, unless another process holds it, and
 // compacts, oldest first, the windows due at now (see due), and rebuilds
-// the bloated indexes of emptied days.
+// the bloated indexes of emptied days. A window that fails is logged and
+// left for the next run; the others go on.
 func (c *compactor) run(ctx context.Context, now time.Time) error {
 	unlock, err := c.lock(ctx)
 	if err != nil || unlock == nil {
@@ -229,10 +240,39 @@ func (c *compactor) run(ctx context.Context, now time.Time) error {
 	for _, day := range bloated {
 		c.reindex(ctx, day)
 	}
+	return c.compactWindows(ctx, windows)
+}
+
+// sumWindows compacts the windows ws of day in order and returns their
+// stats added up, stopping at the first that fails.
+func (c *compactor) sumWindows(ctx context.Context, day time.Time, ws []window) (CompactStats, error) {
+	began := time.Now()
+	sum := CompactStats{Day: day}
+	for _, w := range ws {
+		st, err := c.compactLocked(ctx, w)
+		sum.Series = max(sum.Series, st.Series)
+		sum.Points += st.Points
+		sum.Batches += st.Batches
+		if err != nil {
+			return sum, err
+		}
+	}
+	sum.Duration = time.Since(began)
+	return sum, nil
+}
+
+// compactWindows compacts windows in order, logging each, and returns the
+// errors of those that failed.
+func (c *compactor) compactWindows(ctx context.Context, windows []window) error {
+	var errs []error
 	for _, w := range windows {
 		st, err := c.compactLocked(ctx, w)
 		if err != nil {
-			return fmt.Errorf("compact %s: %w", w, err)
+			errs = append(errs, fmt.Errorf("compact %s: %w", w, err))
+			if ctx.Err() != nil {
+				break
+			}
+			continue
 		}
 		if st.Series > 0 {
 			c.log.Info("postgres: compacted points into blocks", "schema", c.n.Schema,
@@ -240,20 +280,19 @@ func (c *compactor) run(ctx context.Context, now time.Time) error {
 				"duration", st.Duration.Round(time.Millisecond))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
-// due lists, oldest first, the windows to compact at now, and the
-// compacted days whose emptied partition keeps a bloated index (see
-// reindex: the rebuild failed after their compaction). Of the days
-// within the retention, a day that ended c.after before now is due whole
-// if its partition has rows; of a later day, each hour that ended c.after
-// before now and has rows, found by reading the partition once (the
-// hourly compaction keeps it small).
+// due lists, oldest first, the windows to compact at now (see dayDue),
+// and the compacted days whose emptied partition keeps a bloated index
+// (see reindex: the rebuild failed after their compaction), of the days
+// within the retention that began c.after before the end of an hour
+// before now. A day that cannot be looked into is logged and left for the
+// next run.
 func (c *compactor) due(ctx context.Context, now time.Time) (due []window, bloated []time.Time, err error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	days, err := partitionDays(ctx, c.pool, c.n)
+	lctx, cancel := context.WithTimeout(ctx, c.timeout)
+	days, err := partitionDays(lctx, c.pool, c.n)
+	cancel()
 	if err != nil {
 		return nil, nil, fmt.Errorf("list partitions: %w", err)
 	}
@@ -263,35 +302,66 @@ func (c *compactor) due(ctx context.Context, now time.Time) (due []window, bloat
 		if !day.Before(cutoff) || c.parts.expired(day, now) {
 			continue
 		}
-		part := pointsPartition(c.n, day)
-		if day.AddDate(0, 0, 1).After(cutoff) {
-			rows, err := c.pool.Query(ctx, "SELECT DISTINCT date_trunc('hour', ts, 'UTC') FROM "+part+
-				" WHERE ts < $1 ORDER BY 1", cutoff)
-			if err != nil {
-				return nil, nil, fmt.Errorf("look into %s: %w", part, err)
+		ws, bloat, err := c.dayDue(ctx, day, cutoff)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, err
 			}
-			hours, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
-			if err != nil {
-				return nil, nil, fmt.Errorf("look into %s: %w", part, err)
-			}
-			for _, h := range hours {
-				due = append(due, hourWindow(h))
-			}
+			c.log.Warn("postgres: cannot look for points to compact in a day; the next run tries again",
+				"schema", c.n.Schema, "day", day.Format(time.DateOnly), "error", err)
 			continue
 		}
-		var rows, bloat bool
-		err := c.pool.QueryRow(ctx, "SELECT EXISTS (SELECT FROM "+part+"), "+bloatedSQL, part).Scan(&rows, &bloat)
-		if err != nil {
-			return nil, nil, fmt.Errorf("look into %s: %w", part, err)
-		}
-		switch {
-		case rows:
-			due = append(due, dayWindow(day))
-		case bloat:
+		due = append(due, ws...)
+		if bloat {
 			bloated = append(bloated, day)
 		}
 	}
 	return due, bloated, nil
+}
+
+// dayDue returns the windows of day to compact: each hour before cutoff
+// with rows that a block can hold, found by reading the partition once
+// (the hourly compaction keeps it small); or the whole day, compacted in
+// bulk, if it ended before cutoff without ever being compacted and its
+// partition holds c.bulkBytes or more (a backlog, which the bulk path
+// reads once rather than once an hour). It also reports whether the day's
+// emptied partition keeps a bloated index.
+func (c *compactor) dayDue(ctx context.Context, day, cutoff time.Time) ([]window, bool, error) {
+	part := pointsPartition(c.n, day)
+	var (
+		size               int64
+		rows, bloat, block bool
+	)
+	qctx, cancel := context.WithTimeout(ctx, c.timeout)
+	err := c.pool.QueryRow(qctx, "SELECT pg_relation_size($1), EXISTS (SELECT FROM "+part+"), "+bloatedSQL+
+		", EXISTS (SELECT FROM "+c.n.Blocks+" WHERE block_start >= $2 AND block_start < $3)",
+		part, day, day.AddDate(0, 0, 1)).Scan(&size, &rows, &bloat, &block)
+	cancel()
+	switch {
+	case err != nil:
+		return nil, false, fmt.Errorf("look into %s: %w", part, err)
+	case !rows:
+		return nil, bloat, nil
+	case !day.AddDate(0, 0, 1).After(cutoff) && !block && size >= c.bulkBytes:
+		return []window{dayWindow(day)}, false, nil
+	}
+	// A scan of the partition: c.timeout per 256 MB.
+	qctx, cancel = context.WithTimeout(ctx, c.timeout*time.Duration(1+size/(256<<20)))
+	defer cancel()
+	r, err := c.pool.Query(qctx, "SELECT DISTINCT date_trunc('hour', ts, 'UTC') FROM "+part+
+		" WHERE ts < $1 AND "+representableSQL+" ORDER BY 1", cutoff)
+	if err != nil {
+		return nil, false, fmt.Errorf("look into %s: %w", part, err)
+	}
+	hours, err := pgx.CollectRows(r, pgx.RowTo[time.Time])
+	if err != nil {
+		return nil, false, fmt.Errorf("look into %s: %w", part, err)
+	}
+	ws := make([]window, len(hours))
+	for i, h := range hours {
+		ws[i] = hourWindow(h)
+	}
+	return ws, false, nil
 }
 
 // bloatedSQL is true when the partition $1 has no heap left (its rows
@@ -409,10 +479,10 @@ func (c *compactor) compactLocked(ctx context.Context, w window) (CompactStats, 
 		switch {
 		case err == nil:
 			st, bulk = bst, true
-		case !errors.Is(err, errDayWritten):
+		case !errors.Is(err, errRowsTaken):
 			return bst, err
 		default:
-			c.log.Info("postgres: rows were written to the window while it was compacted in bulk; compacting it batch by batch",
+			c.log.Info("postgres: rows of the window were compacted elsewhere while it was compacted in bulk; compacting it batch by batch",
 				"schema", c.n.Schema, "window", w.String())
 		}
 	}
@@ -509,7 +579,7 @@ func (c *compactor) compactBatch(ctx context.Context, w window, lo, hi int64) (s
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", lockKey(c.n.Schema)); err != nil {
 			return fmt.Errorf("advisory lock: %w", err)
 		}
-		ids, blocks, n, err := c.collect(ctx, tx, w, "DELETE FROM "+pointsPartition(c.n, day)+
+		ids, blocks, n, replaced, err := c.collect(ctx, tx, w, "DELETE FROM "+pointsPartition(c.n, day)+
 			" WHERE series_id BETWEEN $1 AND $2 AND ts >= $3 AND ts < $4 AND "+representableSQL+
 			" RETURNING "+strings.Join(pointColumnNames, ", "), lo, hi, w.from, w.to)
 		if err != nil || len(ids) == 0 {
@@ -522,6 +592,9 @@ func (c *compactor) compactBatch(ctx context.Context, w window, lo, hi int64) (s
 		table := pgx.Identifier{c.n.Schema, blocksPartitionPrefix + day.Format("20060102")}
 		if _, err := tx.CopyFrom(ctx, table, blockColumnNames(), pgx.CopyFromRows(blocks)); err != nil {
 			return fmt.Errorf("write the blocks: %w", err)
+		}
+		if err := c.markReplaced(ctx, tx, replaced); err != nil {
+			return err
 		}
 		series, points = len(ids), n
 		if c.afterMove != nil {
@@ -544,36 +617,42 @@ type dbtx interface {
 // the window w, and the points of those series' blocks that overlap w,
 // written by earlier runs, which follow the rows and are replaced by
 // those at the same time. It returns the series (in id order), their new
-// blocks, one per series per UTC hour with points, and the number of rows
-// read.
+// blocks, one per series per UTC hour with points, the number of rows
+// read, and the minutes in which a row replaced a block's point: a
+// snapshot written again after its hour was compacted (a retry whose
+// answer was lost), which vitals_points_all showed twice meanwhile, and
+// which the rollups must roll up again (see markReplaced).
 func (c *compactor) collect(ctx context.Context, q dbtx, w window, query string, args ...any) (
-	ids []int64, blocks [][]any, rows int, err error) {
+	ids []int64, blocks [][]any, rows int, replaced []time.Time, err error) {
 	points := map[int64][]blockPoint{}
 	r, err := q.Query(ctx, query, args...)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, nil, err
 	}
 	if err := readPoints(r, points); err != nil {
-		return nil, nil, 0, fmt.Errorf("read the rows: %w", err)
+		return nil, nil, 0, nil, fmt.Errorf("read the rows: %w", err)
 	}
+	raw := make(map[int64]int, len(points))
 	for id, pts := range points {
 		ids = append(ids, id)
 		rows += len(pts)
+		raw[id] = len(pts)
 	}
 	if len(ids) == 0 {
-		return nil, nil, 0, nil
+		return nil, nil, 0, nil, nil
 	}
 	slices.Sort(ids)
 	r, err = q.Query(ctx, blockPointsSQL(c.n, "b.series_id = ANY($1) AND "+overlapSQL("$2", "$3", "$4")),
 		ids, w.day, w.to, w.from)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, nil, err
 	}
 	if err := readPoints(r, points); err != nil {
-		return nil, nil, 0, fmt.Errorf("read the blocks: %w", err)
+		return nil, nil, 0, nil, fmt.Errorf("read the blocks: %w", err)
 	}
 	const hour = int64(time.Hour / time.Microsecond)
 	for _, id := range ids {
+		replaced = appendReplaced(replaced, points[id], raw[id])
 		pts := sortPoints(points[id])
 		for len(pts) > 0 {
 			start := pts[0].ts - (pts[0].ts%hour+hour)%hour
@@ -585,7 +664,39 @@ func (c *compactor) collect(ctx context.Context, q dbtx, w window, query string,
 			pts = pts[n:]
 		}
 	}
-	return ids, blocks, rows, nil
+	slices.SortFunc(replaced, func(a, b time.Time) int { return a.Compare(b) })
+	return ids, blocks, rows, slices.Compact(replaced), nil
+}
+
+// appendReplaced appends to minutes the minute of each point of a block
+// among pts (those after the first raw) at the time of a row (the first
+// raw).
+func appendReplaced(minutes []time.Time, pts []blockPoint, raw int) []time.Time {
+	if len(pts) == raw {
+		return minutes
+	}
+	rows := make(map[int64]bool, raw)
+	for _, p := range pts[:raw] {
+		rows[p.ts] = true
+	}
+	for _, p := range pts[raw:] {
+		if rows[p.ts] {
+			minutes = append(minutes, pgEpoch.Add(time.Duration(p.ts)*time.Microsecond).Truncate(time.Minute))
+		}
+	}
+	return minutes
+}
+
+// markReplaced marks minutes in vitals_rollup_dirty, in the transaction
+// tx that compacts their points, for the rollups to roll them up again:
+// they counted a point twice while a row stood beside its block's copy.
+func (c *compactor) markReplaced(ctx context.Context, tx pgx.Tx, minutes []time.Time) error {
+	for _, m := range minutes {
+		if _, err := tx.Exec(ctx, rollupMarkSQL(c.n), m); err != nil {
+			return fmt.Errorf("mark minute %s for the rollups: %w", m.Format(time.RFC3339), err)
+		}
+	}
+	return nil
 }
 
 // vacuum vacuums day's partition of vitals_points, of size bytes, once

@@ -21,16 +21,15 @@ import (
 // partitioned by hash of series_id, one partition per batch (a batch is
 // then read in order too); builds the blocks of each batch into another
 // temporary table; and publishes them in one transaction, which deletes
-// the rows in one pass, checking that it deletes as many as it read (no
-// row was written to the window meanwhile), and replaces the blocks of
-// those series that overlap the window. Writers never wait for it (a row
-// they commit after the deletion began stays for the next run). Readers
-// see the rows until that transaction commits, the blocks after. A
-// process dying before the commit leaves everything as it was: its
-// temporary tables go with its connection. If rows were written to the
-// window meanwhile, the work is dropped and the window compacted batch by
-// batch instead. The temporary tables take about the size of the window's
-// rows on disk meanwhile.
+// exactly the rows read, in one pass, and replaces the blocks of those
+// series that overlap the window. Writers never wait for it: a row they
+// write meanwhile stays for the next run. Readers see the rows until that
+// transaction commits, the blocks after. A process dying before the
+// commit leaves everything as it was: its temporary tables go with its
+// connection. If some of the rows read are gone by then (another process
+// compacted them, which the compaction lock should prevent), the work is
+// dropped and the window compacted batch by batch instead. The temporary
+// tables take about the size of the window's rows on disk meanwhile.
 //
 // The server does most of the work (splitting the rows, sending them,
 // compressing the blocks), one core per connection, so the series are
@@ -38,14 +37,14 @@ import (
 // connection of its own and published in a transaction of its own, one
 // after the other; a process dying in between leaves whole ranges done.
 
-// errDayWritten reports rows written to, or deleted from, a window while
-// it was read for a bulk compaction.
-var errDayWritten = errors.New("compact: the window's rows changed while they were read")
+// errRowsTaken reports rows deleted from a window, by another compaction,
+// while it was read for a bulk compaction.
+var errRowsTaken = errors.New("compact: the window's rows changed while they were read")
 
 // compactBulk compacts the window w of its day's partition of
 // vitals_points, of size bytes, in bulk, in batches batches, c.workers
-// ranges of series at a time. If rows were written to the window
-// meanwhile, it returns errDayWritten once every range is done or
+// ranges of series at a time. If some of the rows it read were gone when
+// it published them, it returns errRowsTaken once every range is done or
 // dropped.
 func (c *compactor) compactBulk(ctx context.Context, w window, size int64, batches int) (CompactStats, error) {
 	day := w.day
@@ -68,11 +67,11 @@ func (c *compactor) compactBulk(ctx context.Context, w window, size int64, batch
 			st.Series += rst.Series
 			st.Points += rst.Points
 			st.Batches += rst.Batches
-			// Another error wins over errDayWritten, which falls back.
-			if err != nil && (first == nil || errors.Is(first, errDayWritten)) {
+			// Another error wins over errRowsTaken, which falls back.
+			if err != nil && (first == nil || errors.Is(first, errRowsTaken)) {
 				first = err
 			}
-			if err != nil && !errors.Is(err, errDayWritten) {
+			if err != nil && !errors.Is(err, errRowsTaken) {
 				cancel()
 			}
 		})
@@ -121,9 +120,11 @@ func (c *compactor) compactBulkRange(ctx context.Context, w window, size int64, 
 		return st, fmt.Errorf("read the partition: %w", err)
 	}
 	copied := int(tag.RowsAffected())
+	var replaced []time.Time
 	for i := range batches {
 		bctx, cancel := context.WithTimeout(ctx, c.timeout)
-		ids, blocks, n, err := c.collect(bctx, conn, w, "SELECT "+cols+" FROM "+split+"_"+strconv.Itoa(i))
+		ids, blocks, n, rep, err := c.collect(bctx, conn, w, "SELECT "+cols+" FROM "+split+"_"+strconv.Itoa(i))
+		replaced = append(replaced, rep...)
 		if err == nil && len(ids) > 0 {
 			_, err = conn.CopyFrom(bctx, pgx.Identifier{staging}, blockColumnNames(), pgx.CopyFromRows(blocks))
 		}
@@ -149,15 +150,15 @@ func (c *compactor) compactBulkRange(ctx context.Context, w window, size int64, 
 		if _, err := tx.Exec(pctx, "SELECT pg_advisory_xact_lock_shared($1)", lockKey(c.n.Schema)); err != nil {
 			return fmt.Errorf("advisory lock: %w", err)
 		}
-		// The rows read, and those committed since: more than were read
-		// means that some were written meanwhile (a retried point
-		// replaces its row, which is deleted in its stead).
-		tag, err := tx.Exec(pctx, "DELETE FROM "+part+" WHERE "+inRange, lo, hi, w.from, w.to)
+		// Exactly the rows read: those written since stay for the next
+		// run. Fewer means that another compaction took some meanwhile.
+		tag, err := tx.Exec(pctx, "DELETE FROM "+part+" AS p USING "+split+" AS s WHERE p.series_id = s.series_id "+
+			"AND p.ts = s.ts AND p.series_id BETWEEN $1 AND $2", lo, hi)
 		if err != nil {
 			return err
 		}
 		if int(tag.RowsAffected()) != copied {
-			return errDayWritten
+			return errRowsTaken
 		}
 		blocks := blocksPartition(c.n, day)
 		if _, err := tx.Exec(pctx, "DELETE FROM "+blocks+" AS b WHERE b.series_id IN (SELECT series_id FROM "+staging+") AND "+
@@ -165,6 +166,9 @@ func (c *compactor) compactBulkRange(ctx context.Context, w window, size int64, 
 			return err
 		}
 		if _, err := tx.Exec(pctx, "INSERT INTO "+blocks+" SELECT * FROM "+staging); err != nil {
+			return err
+		}
+		if err := c.markReplaced(pctx, tx, replaced); err != nil {
 			return err
 		}
 		if c.afterMove != nil {

@@ -206,3 +206,49 @@ func TestCompactHourWhileWritten(t *testing.T) {
 		t.Errorf("%d rows of the hour left in vitals_points", n)
 	}
 }
+
+// TestCompactMarksReplaced: a snapshot written again after its hour was
+// compacted (a retry whose answer was lost) is shown twice until the next
+// compaction, which keeps it once and marks its minute for the rollups to
+// roll up again (they counted it twice meanwhile).
+func TestCompactMarksReplaced(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	work := soakWorkload(reg, 10)
+	r := rand.New(rand.NewPCG(35, 36))
+	exportIntervals(t, e, reg, work, r, day.Add(time.Hour), 30, false)
+	ctx := xpCtx(t)
+	c := e.compactor()
+	hour := hourWindow(day.Add(time.Hour))
+	if _, err := c.compact(ctx, hour); err != nil {
+		t.Fatal(err)
+	}
+	before := allRows(t, pool, e)
+	retried := day.Add(time.Hour + 2*time.Minute + 10*time.Second)
+	if _, err := pool.Exec(ctx, "INSERT INTO "+e.n.Points+" SELECT * FROM "+e.n.PointsAll+" WHERE ts = $1", retried); err != nil {
+		t.Fatal(err)
+	}
+	if n, want := len(allRows(t, pool, e)), len(before)+countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != want {
+		t.Fatalf("%d rows shown with the retry, want %d", n, want)
+	}
+	if _, err := pool.Exec(ctx, "DELETE FROM "+rollupDirtyName(e.n)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.compact(ctx, hour); err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "after compacting the retry", allRows(t, pool, e), before)
+	rows, err := pool.Query(ctx, "SELECT minute FROM "+rollupDirtyName(e.n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(marked) != 1 || !marked[0].Equal(retried.Truncate(time.Minute)) {
+		t.Errorf("marked minutes %v, want %v", marked, retried.Truncate(time.Minute))
+	}
+}

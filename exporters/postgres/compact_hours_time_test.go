@@ -24,9 +24,10 @@ const compactHoursEnv = "VITALS_COMPACT_HOURS"
 // then copied under new ids, an hour at a time, until it holds the number
 // of series in compactHoursEnv, into a partition where each hour is
 // compacted into blocks once the first 10 minutes of the next one are
-// written (defaultCompactAfter), as in a running schema. It prints the time of each
-// hour's compaction and the server's CPU time meanwhile, and the bytes per
-// point of the day's blocks.
+// written (defaultCompactAfter), as in a running schema, taking the windows
+// the maintenance would find (the hour, the last one too once the day has
+// closed). It prints the time of each hour's compaction and the server's
+// CPU time meanwhile, and the bytes per point of the day's blocks.
 func TestCompactionHoursTime(t *testing.T) {
 	series, _ := strconv.Atoi(os.Getenv(compactHoursEnv))
 	if series <= 0 {
@@ -82,7 +83,13 @@ func TestCompactionHoursTime(t *testing.T) {
 		}
 		copyRows(t, c, src, day, copied, upTo, copies)
 		copied = upTo
-		st, took, server := timed(func() (CompactStats, error) { return c.compact(ctx, w) })
+		// The windows the maintenance finds once the hour has closed for
+		// CompactAfter: the hour.
+		ws, _, err := c.due(ctx, w.to.Add(c.after))
+		if err != nil || len(ws) != 1 || !ws[0].from.Equal(w.from) || !ws[0].to.Equal(w.to) {
+			t.Fatalf("due after hour %d: %v, %v; want the hour", h, ws, err)
+		}
+		st, took, server := timed(func() (CompactStats, error) { return c.sumWindows(ctx, day, ws) })
 		var size int64
 		if err := c.pool.QueryRow(ctx, "SELECT pg_relation_size($1)", pointsPartition(c.n, day)).Scan(&size); err != nil {
 			t.Fatal(err)

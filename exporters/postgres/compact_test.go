@@ -318,11 +318,10 @@ func TestCompactReindexRetried(t *testing.T) {
 	}
 }
 
-// TestCompactBulkFallsBack: when rows are written to the day while it is
-// compacted in bulk (here after each range is read, so the last one is
-// certainly missed), the bulk work is dropped and the day compacted batch
-// by batch, the new rows with it.
-func TestCompactBulkFallsBack(t *testing.T) {
+// TestCompactBulkWhileWritten: rows written to the day while it is
+// compacted in bulk (here after each range is read) stay in vitals_points,
+// shown once, and the next compaction takes them.
+func TestCompactBulkWhileWritten(t *testing.T) {
 	t.Parallel()
 	e, pool := xpNew(t, Config{CompactAfter: -1})
 	day := compactTestDay()
@@ -336,24 +335,67 @@ func TestCompactBulkFallsBack(t *testing.T) {
 	late := metrics.NewRegistry()
 	lateCounter := late.Counter("late", nil)
 	var want []string
-	batchByBatch, i := false, 0
-	c.afterMove = func() { batchByBatch = true }
+	i := 0
 	c.afterBatch = func() {
-		if batchByBatch {
-			return
-		}
 		lateCounter.Inc(1)
-		exportIntervals(t, e, late, func(*rand.Rand) {}, nil, day.Add(23*time.Hour+time.Duration(i)*10*time.Second), 1, false)
+		exportIntervals(t, e, late, func(*rand.Rand) {}, nil, day.Add(time.Duration(i)*10*time.Second+5*time.Second), 1, false)
 		i++
 		want = allRows(t, pool, e)
 	}
 	if _, err := c.compact(ctx, dayWindow(day)); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(logs.String(), "compacting it batch by batch") || !batchByBatch {
+	if strings.Contains(logs.String(), "batch by batch") {
+		t.Errorf("the bulk compaction fell back; logs:\n%s", logs.String())
+	}
+	sameRows(t, "after the bulk compaction", allRows(t, pool, e), want)
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != i {
+		t.Errorf("vitals_points holds %d rows after compaction, want the %d written meanwhile", n, i)
+	}
+	c.afterBatch = nil
+	if _, err := c.compact(ctx, dayWindow(day)); err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, "after compacting again", allRows(t, pool, e), want)
+	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != 0 {
+		t.Errorf("vitals_points holds %d rows after compacting again, want 0", n)
+	}
+}
+
+// TestCompactBulkFallsBack: when another process compacts some of the
+// day's rows while it is compacted in bulk (which the compaction lock
+// prevents), the bulk work is dropped and the day compacted batch by
+// batch: every point is kept once.
+func TestCompactBulkFallsBack(t *testing.T) {
+	t.Parallel()
+	e, pool := xpNew(t, Config{CompactAfter: -1})
+	day := compactTestDay()
+	reg := metrics.NewRegistry()
+	exportIntervals(t, e, reg, soakWorkload(reg, 100), rand.New(rand.NewPCG(15, 16)), day, 60, false)
+	before := allRows(t, pool, e)
+	ctx := xpCtx(t)
+	var logs bytes.Buffer
+	c := e.compactor()
+	c.batchBytes, c.bulkBytes, c.workers = 16<<10, 0, 1
+	c.log = slog.New(slog.NewTextHandler(&logs, nil))
+	other := e.compactor()
+	other.batchBytes, other.bulkBytes = 16<<10, math.MaxInt64
+	once := false
+	c.afterBatch = func() {
+		if !once {
+			once = true
+			if _, err := other.compactLocked(ctx, hourWindow(day)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	if _, err := c.compact(ctx, dayWindow(day)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "compacting it batch by batch") {
 		t.Errorf("the bulk compaction did not fall back; logs:\n%s", logs.String())
 	}
-	sameRows(t, "after falling back", allRows(t, pool, e), want)
+	sameRows(t, "after falling back", allRows(t, pool, e), before)
 	if n := countRows(t, pool, "SELECT count(*) FROM "+e.n.Points); n != 0 {
 		t.Errorf("vitals_points holds %d rows after compaction, want 0", n)
 	}
