@@ -243,8 +243,9 @@ func TestExporterRollsUp(t *testing.T) {
 	}
 }
 
-// TestRollupCompactedDay rolls up a day that was compacted into blocks
-// before, and late points written to it afterwards.
+// TestRollupCompactedDay rolls up a day that was compacted into blocks of
+// the whole day (as before migration 9), and late points written to it
+// afterwards.
 func TestRollupCompactedDay(t *testing.T) {
 	t.Parallel()
 	rt := newRollupTester(t)
@@ -255,6 +256,7 @@ func TestRollupCompactedDay(t *testing.T) {
 	if st, err := rt.e.Compact(xpCtx(t), day); err != nil || st.Points == 0 {
 		t.Fatalf("Compact: %+v, %v", st, err)
 	}
+	dayBlocks(t, rt.e.compactor()) // as compaction wrote them before migration 9
 	rt.export(t, day.Add(20*time.Hour+5*time.Second), mixSeries(500)...) // raw, beside the blocks
 	rt.maintain(t, time.Now())
 	if m, _ := rt.state(t); m.from.After(day) {
