@@ -439,16 +439,6 @@ func (c *compactor) lock(ctx context.Context) (unlock func(), err error) {
 	return release, nil
 }
 
-// compact compacts the window w under the compaction lock.
-func (c *compactor) compact(ctx context.Context, w window) (CompactStats, error) {
-	unlock, err := c.lock(ctx)
-	if err != nil || unlock == nil {
-		return CompactStats{Day: w.day}, err
-	}
-	defer unlock()
-	return c.compactLocked(ctx, w)
-}
-
 // compactLocked moves the rows of the window w of its day's partition of
 // vitals_points into blocks, in bulk if w is a day and the partition holds
 // c.bulkBytes or more (see compact_bulk.go), else (or if rows are written

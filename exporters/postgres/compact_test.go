@@ -23,6 +23,17 @@ import (
 // within the default retention.
 func compactTestDay() time.Time { return dayOf(time.Now()).AddDate(0, 0, -3) }
 
+// compact compacts the window w under the compaction lock (tests choose
+// their windows; the maintenance finds them with due).
+func (c *compactor) compact(ctx context.Context, w window) (CompactStats, error) {
+	unlock, err := c.lock(ctx)
+	if err != nil || unlock == nil {
+		return CompactStats{Day: w.day}, err
+	}
+	defer unlock()
+	return c.compactLocked(ctx, w)
+}
+
 // allRows returns every row of vitals_points_all, as text, ordered.
 func allRows(t testing.TB, pool *pgxpool.Pool, e *Exporter) []string {
 	t.Helper()

@@ -256,7 +256,7 @@ func TestRollupCompactedDay(t *testing.T) {
 	if st, err := rt.e.Compact(xpCtx(t), day); err != nil || st.Points == 0 {
 		t.Fatalf("Compact: %+v, %v", st, err)
 	}
-	dayBlocks(t, rt.e.compactor()) // as compaction wrote them before migration 9
+	dayBlocks(t, rt.e.compactor())                                       // as compaction wrote them before migration 9
 	rt.export(t, day.Add(20*time.Hour+5*time.Second), mixSeries(500)...) // raw, beside the blocks
 	rt.maintain(t, time.Now())
 	if m, _ := rt.state(t); m.from.After(day) {
