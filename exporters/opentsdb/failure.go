@@ -39,6 +39,16 @@ func failure(ctx context.Context, where string, err error, timeout time.Duration
 	return &exchangeError{cause: cause(ctx, err, timeout, stalled), where: where, err: err}
 }
 
+// ctxEnded returns ctx.Err(), also when ctx's deadline has passed but its
+// timer has not ended it yet: a dial or Write given that deadline (see
+// deadline) can fail the moment before. It then waits for that moment.
+func ctxEnded(ctx context.Context) error {
+	if d, ok := ctx.Deadline(); ok && ctx.Err() == nil && !time.Now().Before(d) {
+		<-ctx.Done()
+	}
+	return ctx.Err()
+}
+
 // cause names why err happened, in a few words.
 func cause(ctx context.Context, err error, timeout time.Duration, stalled string) string {
 	var (
@@ -48,7 +58,7 @@ func cause(ctx context.Context, err error, timeout time.Duration, stalled string
 	switch {
 	case errors.Is(context.Cause(ctx), errInterrupted):
 		return errInterrupted.Error()
-	case ctx.Err() != nil:
+	case ctxEnded(ctx) != nil:
 		return "Export's context ended: " + ctx.Err().Error()
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused"

@@ -200,7 +200,7 @@ func (c *telnetConn) drain(ctx context.Context, written, acked int, timeout time
 
 // stopped returns why writing must stop, or nil.
 func (c *telnetConn) stopped(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
+	if err := ctxEnded(ctx); err != nil {
 		return err
 	}
 	if c.broken.Load() {
