@@ -39,7 +39,7 @@ import (
 
 // errRowsTaken reports rows deleted from a window, by another compaction,
 // while it was read for a bulk compaction.
-var errRowsTaken = errors.New("compact: the window's rows changed while they were read")
+var errRowsTaken = errors.New("compact: rows read for a bulk compaction were compacted elsewhere meanwhile")
 
 // compactBulk compacts the window w of its day's partition of
 // vitals_points, of size bytes, in bulk, in batches batches, c.workers

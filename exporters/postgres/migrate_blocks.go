@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -27,10 +26,8 @@ func migrate4(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) err
 		"Every point, raw or compacted: the rows of vitals_points and the points of vitals_blocks, as one table "+
 			"with the columns of vitals_points (a point is in one of them only). Query this rather than "+
 			"vitals_points, whose days are emptied into vitals_blocks once they are closed.", pointsColumnComments)...)
-	for _, stmt := range stmts {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("%.60s...: %w", strings.Join(strings.Fields(stmt), " "), err)
-		}
+	if err := execAll(ctx, tx, stmts); err != nil {
+		return err
 	}
 	return setCompression(ctx, tx, n, blockColumns)
 }
@@ -49,6 +46,20 @@ func blocksTableSQL(n pgschema.Names) string {
 	}
 	b.WriteString("\tPRIMARY KEY (series_id, block_start)\n) PARTITION BY RANGE (block_start)")
 	return b.String()
+}
+
+// addBlockColumnsSQL returns the statements that add cols to
+// vitals_blocks, the ALTER TABLE first, and document them.
+func addBlockColumnsSQL(n pgschema.Names, cols []blockColumn) []string {
+	var adds []string
+	for _, c := range cols {
+		adds = append(adds, "ADD COLUMN "+c.name+" "+c.typ)
+	}
+	stmts := []string{"ALTER TABLE " + n.Blocks + " " + strings.Join(adds, ", ")}
+	for _, c := range cols {
+		stmts = append(stmts, commentSQL("COLUMN", n.Blocks+"."+c.name, c.comment))
+	}
+	return stmts
 }
 
 // blockColumn is a column of vitals_blocks.

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,23 +38,10 @@ var blockColumnsV9 = []blockColumn{
 // keeps its columns, and returns the same values for the blocks written
 // before.
 func migrate9(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) error {
-	var adds []string
-	for _, c := range blockColumnsV9 {
-		adds = append(adds, "ADD COLUMN "+c.name+" "+c.typ)
-	}
-	stmts := []string{
+	stmts := append([]string{
 		commentSQL("TABLE", n.Blocks, blocksTableComment),
 		commentSQL("COLUMN", n.Blocks+".block_start", blockStartComment),
-		"ALTER TABLE " + n.Blocks + " " + strings.Join(adds, ", "),
-		"CREATE OR REPLACE VIEW " + n.PointsAll + " AS " + pointsAllSQL(n),
-	}
-	for _, c := range blockColumnsV9 {
-		stmts = append(stmts, commentSQL("COLUMN", n.Blocks+"."+c.name, c.comment))
-	}
-	for _, stmt := range stmts {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("%.60s...: %w", strings.Join(strings.Fields(stmt), " "), err)
-		}
-	}
-	return nil
+	}, addBlockColumnsSQL(n, blockColumnsV9)...)
+	stmts = append(stmts, "CREATE OR REPLACE VIEW "+n.PointsAll+" AS "+pointsAllSQL(n))
+	return execAll(ctx, tx, stmts)
 }

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,14 +42,9 @@ var blockColumnsV7 = []blockColumn{
 // back, and re-creates vitals_points_all to read them. The view keeps its columns,
 // and returns the same values for the blocks written before.
 func migrate7(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) error {
-	var adds []string
-	for _, c := range blockColumnsV7 {
-		adds = append(adds, "ADD COLUMN "+c.name+" "+c.typ)
-	}
 	step, agg := n.Qualified(ratePredictedStep), n.Qualified(ratePredictedAgg)
 	sums := n.Qualified(runningSumFunc)
-	stmts := []string{
-		"ALTER TABLE " + n.Blocks + " " + strings.Join(adds, ", "),
+	stmts := append(addBlockColumnsSQL(n, blockColumnsV7),
 		// A PL/pgSQL loop: half the time of a window sum over unnest.
 		createFunctionSQL(sums+"(gaps smallint[])", "integer[]", "plpgsql", "IMMUTABLE STRICT PARALLEL SAFE", `
 			DECLARE
@@ -71,21 +64,16 @@ func migrate7(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) err
 		// as blocks_rates.go computes it.
 		createFunctionSQL(step+"(state float8, stored float8, instant float8, decay float8)", "float8", "plpgsql",
 			"IMMUTABLE PARALLEL SAFE", "BEGIN RETURN coalesce(stored, instant + (state - instant) * decay); END"),
-		"CREATE AGGREGATE " + agg + "(float8, float8, float8) (SFUNC = " + step + ", STYPE = float8)",
+		"CREATE AGGREGATE "+agg+"(float8, float8, float8) (SFUNC = "+step+", STYPE = float8)",
 		commentSQL("FUNCTION", step+"(float8, float8, float8, float8)", "The transition function of "+ratePredictedAgg+"."),
 		commentSQL("AGGREGATE", agg+"(float8, float8, float8)",
 			"vitals_rate_predicted(stored, instant, decay), used as a window function over the points of a block in "+
 				"order, is stored where it is not NULL, else instant + (its value at the point before - instant) * decay: "+
 				"how vitals_points_all computes the rates that vitals_blocks leaves out (see vitals_blocks.rates_predicted)."),
-		"CREATE OR REPLACE VIEW " + n.PointsAll + " AS " + pointsAllSQLOf(n, 7),
-	}
-	for _, c := range blockColumnsV7 {
-		stmts = append(stmts, commentSQL("COLUMN", n.Blocks+"."+c.name, c.comment))
-	}
-	for _, stmt := range stmts {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("%.60s...: %w", strings.Join(strings.Fields(stmt), " "), err)
-		}
+		"CREATE OR REPLACE VIEW "+n.PointsAll+" AS "+pointsAllSQLOf(n, 7),
+	)
+	if err := execAll(ctx, tx, stmts); err != nil {
+		return err
 	}
 	return setCompression(ctx, tx, n, blockColumnsV7)
 }

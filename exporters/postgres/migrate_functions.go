@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,10 +23,5 @@ func migrate3(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) err
 	stmts = append(stmts, namedPointsViewSQL(n, n.Points))
 	stmts = append(stmts, namedPointsCommentsSQL(n)...)
 	stmts = append(stmts, tableCommentsSQL(n)...)
-	for _, stmt := range stmts {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("%.50s...: %w", strings.Join(strings.Fields(stmt), " "), err)
-		}
-	}
-	return nil
+	return execAll(ctx, tx, stmts)
 }

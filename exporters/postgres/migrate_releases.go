@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,10 +28,5 @@ func migrate6(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) err
 				"(last_export), for release comparisons (pgreader's Reader.Releases and Reader.Compare, the vitals "+
 				"compare command)."),
 	}
-	for _, stmt := range stmts {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("%s: %w", stmt[:min(len(stmt), 60)], err)
-		}
-	}
-	return nil
+	return execAll(ctx, tx, stmts)
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,10 +51,5 @@ func migrate8(ctx context.Context, tx pgx.Tx, n pgschema.Names, _ time.Time) err
 				"maintenance's next run: it finds those written up to 10 minutes after the end of their minute by "+
 				"counting (checked_at), and the later ones, which the exporters mark in vitals_rollup_dirty."),
 	}
-	for _, stmt := range stmts {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return fmt.Errorf("%s: %w", stmt[:min(len(stmt), 60)], err)
-		}
-	}
-	return nil
+	return execAll(ctx, tx, stmts)
 }

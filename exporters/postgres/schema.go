@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -55,6 +56,17 @@ func beginDDL(ctx context.Context, tx pgx.Tx, n pgschema.Names) error {
 // migration brings a schema from version-1 to version. It runs inside the
 // migrating transaction, under the advisory lock.
 type migration func(ctx context.Context, tx pgx.Tx, n pgschema.Names, now time.Time) error
+
+// execAll runs stmts in tx in order; an error names the statement that
+// failed by its start.
+func execAll(ctx context.Context, tx pgx.Tx, stmts []string) error {
+	for _, stmt := range stmts {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("%.60s...: %w", strings.Join(strings.Fields(stmt), " "), err)
+		}
+	}
+	return nil
+}
 
 // migrations are applied in order; migrations[i] creates version i+1.
 // Append new ones, never edit the applied ones.
